@@ -1,0 +1,69 @@
+#!/bin/sh
+# certs.sh DIR - make throwaway TLS material for the tests in DIR with
+# GnuTLS's certtool: a CA (ca.pem), one server key (server-key.pem) and
+# four certificates for it:
+#   good.pem        CA-signed; CN/DNS localhost, DNS mx.outbox.test, IP 127.0.0.1
+#   expired.pem     CA-signed, same names, valid only in January 2020
+#   wrongname.pem   CA-signed, CN/DNS wrong.example only
+#   selfsigned.pem  self-signed (not from the CA), same names as good.pem
+# Keys are mode 0600. Nothing here is secret: the files live as long as
+# the test that made them. Exits non-zero if any step fails.
+set -eu
+
+dir=${1:?usage: certs.sh DIR}
+command -v certtool >/dev/null 2>&1 || { echo "certs.sh: certtool not found" >&2; exit 2; }
+mkdir -p "$dir"
+cd "$dir"
+umask 077
+
+# RSA 2048 keeps generation fast and is accepted by every GnuTLS priority.
+certtool --generate-privkey --key-type=rsa --bits=2048 --outfile ca-key.pem 2>/dev/null
+certtool --generate-privkey --key-type=rsa --bits=2048 --outfile server-key.pem 2>/dev/null
+
+cat >ca.tmpl <<'T'
+cn = "outbox test CA"
+organization = "outbox tests"
+serial = 1
+expiration_days = 3650
+ca
+cert_signing_key
+crl_signing_key
+T
+
+# write_tmpl FILE SERIAL CN [extra template lines...]
+write_tmpl() {
+	f=$1 serial=$2 cn=$3
+	shift 3
+	{
+		printf 'cn = "%s"\norganization = "outbox tests"\nserial = %s\n' "$cn" "$serial"
+		for line in "$@"; do
+			printf '%s\n' "$line"
+		done
+		printf 'tls_www_server\nsigning_key\nencryption_key\n'
+	} >"$f"
+}
+
+names='dns_name = "localhost"'
+names2='dns_name = "mx.outbox.test"'
+ip='ip_address = "127.0.0.1"'
+write_tmpl good.tmpl 2 localhost 'expiration_days = 3650' "$names" "$names2" "$ip"
+write_tmpl expired.tmpl 3 localhost \
+	'activation_date = "2020-01-01 00:00:00 UTC"' \
+	'expiration_date = "2020-02-01 00:00:00 UTC"' "$names" "$names2" "$ip"
+write_tmpl wrongname.tmpl 4 wrong.example 'expiration_days = 3650' \
+	'dns_name = "wrong.example"'
+write_tmpl selfsigned.tmpl 5 localhost 'expiration_days = 3650' \
+	"$names" "$names2" "$ip"
+
+certtool --generate-self-signed --load-privkey ca-key.pem --template ca.tmpl \
+	--outfile ca.pem 2>/dev/null
+for c in good expired wrongname; do
+	certtool --generate-certificate --load-privkey server-key.pem \
+		--load-ca-certificate ca.pem --load-ca-privkey ca-key.pem \
+		--template "$c.tmpl" --outfile "$c.pem" 2>/dev/null
+done
+certtool --generate-self-signed --load-privkey server-key.pem \
+	--template selfsigned.tmpl --outfile selfsigned.pem 2>/dev/null
+
+chmod 644 ca.pem good.pem expired.pem wrongname.pem selfsigned.pem
+chmod 600 ca-key.pem server-key.pem
