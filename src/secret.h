@@ -1,0 +1,24 @@
+/*
+ * secret.h - where the password comes from, in msmtp's order: password,
+ * passwordeval (sh -c, stdin /dev/null, a timeout, bounded output, one
+ * trailing newline stripped, CR/LF/NUL refused), ~/.netrc ($NETRC,
+ * checked for mode), a prompt on the terminal when interactive.
+ */
+#ifndef OUTBOX_SECRET_H
+#define OUTBOX_SECRET_H
+
+#include "status.h"
+
+struct account;
+
+/* The password for a's user at a's host: *out is NULL when none is
+ * found (the caller decides whether that is an error). Caller frees
+ * with free_secret(). A failing helper is ERR_CONFIG. */
+int secret_password(const struct account *a, const char *host, char **out,
+    struct err *e);
+
+/* Tests only: the passwordeval timeout in seconds (<= 0: the default,
+ * PASSWORD_EVAL_SECONDS). */
+void secret_set_eval_timeout(int seconds);
+
+#endif
