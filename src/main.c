@@ -176,6 +176,12 @@ main(int argc, char **argv)
 	case MODE_SEND:
 		rc = send_mode(&r, &e);
 		break;
+	case MODE_VERIFY:
+		rc = run_verify(&r, &e);
+		break;
+	case MODE_SMTP_SERVER:
+		rc = run_serve(&r, &e);
+		break;
 	}
 	code = rc < 0 ? err_exit_code(e.kind) : 0;
 	if (rc < 0) {

@@ -23,7 +23,7 @@ static const char short_flags[] = "tivdPSnmGUIcx";
 enum special {
 	SP_VERSION, SP_HELP, SP_PRETEND, SP_DEBUG, SP_SERVERINFO, SP_FILE,
 	SP_ACCOUNT, SP_FROM, SP_READ_RCPTS, SP_READ_FROM, SP_DRY_RUN,
-	SP_UNSUPPORTED,
+	SP_ALLOW_PARTIAL, SP_UNSUPPORTED,
 };
 
 struct long_opt {
@@ -44,6 +44,7 @@ static const struct long_opt long_opts[] = {
 	{ "read-recipients",	SP_READ_RCPTS,	0 },
 	{ "read-envelope-from",	SP_READ_FROM,	0 },
 	{ "dry-run",		SP_DRY_RUN,	0 },
+	{ "allow-partial",	SP_ALLOW_PARTIAL, 0 },
 	{ "configure",		SP_UNSUPPORTED,	1 },
 	{ "rmqs",		SP_UNSUPPORTED,	1 },
 };
@@ -115,6 +116,7 @@ apply_special(struct options *o, enum special sp, const char *arg,
 	case SP_READ_RCPTS:	o->read_rcpts = 1; break;
 	case SP_READ_FROM:	o->read_envelope_from = 1; break;
 	case SP_DRY_RUN:	o->dry_run = 1; break;
+	case SP_ALLOW_PARTIAL:	o->allow_partial = 1; break;
 	case SP_UNSUPPORTED:
 		return err_set(e, ERR_USAGE, "option --%s is not supported", opt);
 	}
@@ -169,8 +171,10 @@ apply_b(struct options *o, const char *v, struct err *e)
 		o->mode = MODE_QUEUE_LIST;
 	else if (strcmp(v, "i") == 0)
 		o->mode = MODE_NEWALIASES;
-	else if (strcmp(v, "s") == 0 || strcmp(v, "v") == 0)
-		return err_set(e, ERR_USAGE, "-b%s is not supported yet", v);
+	else if (strcmp(v, "s") == 0)
+		o->mode = MODE_SMTP_SERVER;
+	else if (strcmp(v, "v") == 0)
+		o->mode = MODE_VERIFY;
 	else if (strcmp(v, "d") == 0 || strcmp(v, "l") == 0 ||
 	    strcmp(v, "h") == 0 || strcmp(v, "H") == 0)
 		return err_set(e, ERR_USAGE,

@@ -25,6 +25,8 @@ enum mode {
 	MODE_QUEUE_LIST,	/* -bp, mailq */
 	MODE_QUEUE_RUN,		/* -q... */
 	MODE_NEWALIASES,	/* -bi, newaliases */
+	MODE_SMTP_SERVER,	/* -bs: SMTP on stdin/stdout */
+	MODE_VERIFY,		/* -bv: ask RCPT for each recipient, send nothing */
 };
 
 struct override {
@@ -40,6 +42,7 @@ struct options {
 	int		verbose;		/* -v, -d, --debug */
 	int		read_envelope_from;	/* --read-envelope-from */
 	int		dry_run;		/* --dry-run */
+	int		allow_partial;		/* --allow-partial */
 	const char	*config_file;		/* -C */
 	const char	*account;		/* -a */
 	const char	*from;			/* -f, -r, --from */

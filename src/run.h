@@ -56,4 +56,12 @@ int run_deliver(struct run *r, struct err *e);
 /* send.c: --serverinfo: what the server offers, before and after TLS. */
 int run_serverinfo(struct run *r, struct err *e);
 
+/* send.c: -bv: connect, authenticate, ask RCPT for each recipient, RSET;
+ * prints one line per recipient; nothing is sent. */
+int run_verify(struct run *r, struct err *e);
+
+/* serve.c: -bs: speak SMTP on stdin/stdout as a submission server and
+ * relay each accepted message through the account. */
+int run_serve(struct run *r, struct err *e);
+
 #endif

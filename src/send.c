@@ -282,3 +282,10 @@ out:
 	session_close(&ss);
 	return rc;
 }
+
+int
+run_verify(struct run *r, struct err *e)
+{
+	(void)r;
+	return err_set(e, ERR_USAGE, "-bv is not supported yet");
+}
