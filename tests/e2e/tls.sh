@@ -1,0 +1,314 @@
+#!/bin/sh
+# tls.sh - outbox's TLS end to end against a real Postfix: STARTTLS (587
+# style) and implicit TLS (465 style) delivering; expired, wrong-name and
+# self-signed certificates and an unknown CA refused (69) with the reason;
+# tls_fingerprint, tls_pin, tls_certcheck off, tls_host_override; STARTTLS
+# required but not offered (69); and, against tests/harness/peer.py, a
+# plaintext greeting on an implicit-TLS port and data injected after the
+# STARTTLS reply (76).  Every refused run sends no message and keeps it in
+# the dead letter.  Base port: $OUTBOX_E2E_TLS_BASE (default 42400).
+
+. "$(dirname "$0")/lib.sh"
+. "$HARNESS_DIR/servers.sh"
+
+harness_can_postfix || skip_all "$HARNESS_WHY"
+[ -x "$OUTBOX" ] || skip_all "binary under test not built: $OUTBOX"
+
+mk_tmpdir tls
+S=$T/s
+on_exit "postfix_down $S"
+if postfix_up "$S" "${OUTBOX_E2E_TLS_BASE:-42400}" 2>"$T/up.err"; then
+	ok "Postfix and Dovecot started"
+else
+	not_ok "Postfix and Dovecot started"
+	diag_file "$T/up.err" 30
+	tap_done
+fi
+# no ~/.outboxrc, ~/.netrc or dead.letter of the caller's
+HOME=$T/home
+export HOME
+mkdir -p "$HOME"
+chmod 700 "$HOME"
+DEAD=$T/dead.letter
+NEVER=		# envelope senders of runs that must deliver nothing
+NFAILED=0	# refused runs so far: each one appends to $DEAD
+
+# conf NAME PORT [LINES]: $T/NAME.rc, an account on 127.0.0.1:PORT that
+# logs in as alice (the TLS ports relay only after AUTH), then LINES.
+conf() {
+	{
+		cat <<EOF
+account default
+host 127.0.0.1
+port $2
+from sender@outbox.test
+domain client.outbox.test
+timeout 10
+dead_letter $DEAD
+auth plain
+user $PF_USER
+password $PF_PASS
+EOF
+		[ -z "${3:-}" ] || printf '%s\n' "$3"
+	} | write_config "$T/$1.rc"
+}
+
+STARTTLS="tls on
+tls_starttls on
+tls_trust_file $PF_CA"
+IMPLICIT="tls on
+tls_starttls off
+tls_trust_file $PF_CA"
+
+# send NAME [ARGS...]: run outbox with $T/NAME.rc on a message whose
+# envelope sender is NAME@outbox.test (so a delivery can be told apart).
+send() {
+	_s_name=$1
+	shift
+	printf 'From: sender@outbox.test\nTo: r@outbox.test\nSubject: tls test %s\n\nbody of %s\n' \
+	    "$_s_name" "$_s_name" >"$T/$_s_name.in"
+	run_outbox "$T/$_s_name.in" -C "$T/$_s_name.rc" -f "$_s_name@outbox.test" \
+	    "$@" r@outbox.test
+	cp "$T/err" "$T/$_s_name.err"
+}
+
+# delivered NAME: EML is the captured message sent by NAME (waits up to
+# 20 s for it); 1 and EML empty when none arrived.
+delivered() {
+	EML='' _d_i=0
+	while [ $_d_i -lt 200 ]; do
+		_d_env=$(grep -lx "sender=$1@outbox.test" "$S"/mail/[0-9]*.env 2>/dev/null | head -n 1)
+		if [ -n "$_d_env" ] && [ -f "${_d_env%.env}.eml" ]; then
+			EML=${_d_env%.env}.eml
+			return 0
+		fi
+		sleep 0.1
+		_d_i=$((_d_i + 1))
+	done
+	return 1
+}
+
+# delivers NAME DESC: the run exited 0, said nothing, and the message
+# arrived over TLS 1.3 as alice.
+delivers() {
+	is_exit 0 "$2: accepted"
+	is_empty "$T/err" "$2: nothing on stderr"
+	if delivered "$1"; then
+		ok "$2: Postfix captured the message"
+		like "$EML" 'using TLSv1\.3' "$2: Received header shows TLSv1.3"
+		like "${EML%.eml}.env" "^sasl_username=$PF_USER\$" "$2: authenticated as alice"
+	else
+		not_ok "$2: Postfix captured the message"
+	fi
+}
+
+# refused NAME CODE ERE DESC [peer]: the run exited CODE with a reason
+# matching ERE on stderr, the message went to the dead letter, and (checked
+# at the end, unless the server was peer.py) Postfix never saw MAIL FROM.
+refused() {
+	is_exit "$2" "$4"
+	like "$T/$1.err" "$3" "$4: the reason on stderr"
+	[ "${5:-}" = peer ] || NEVER="$NEVER $1"
+	NFAILED=$((NFAILED + 1))
+}
+
+# dead_has NAME DESC: the dead letter holds NFAILED messages, NAME's last.
+dead_has() {
+	_dh_n=$(grep -c '^From ' "$DEAD" 2>/dev/null)
+	is "${_dh_n:-0}" "$NFAILED" "$2: the dead letter holds every refused message"
+	contains "$DEAD" "body of $1" "$2: the dead letter holds this message"
+	like "$T/$1.err" "$DEAD" "$2: stderr names the dead letter"
+}
+
+# ---------------------------------------------------------------- delivery
+conf starttls "$PF_SUBMISSION_PORT" "$STARTTLS"
+send starttls
+delivers starttls "587 STARTTLS"
+# Postfix's transcript: STARTTLS, then a second EHLO inside TLS
+pf_log_wait "$S" 'MAIL FROM:<starttls@outbox\.test>' 10
+like "$PF_LOG" '< localhost\[127\.0\.0\.1\]: STARTTLS$' "587 STARTTLS: STARTTLS command in Postfix's log"
+
+conf implicit "$PF_SUBMISSIONS_PORT" "$IMPLICIT"
+send implicit
+delivers implicit "465 implicit TLS"
+
+# the certificate's DNS name instead of its IP address
+conf override "$PF_SUBMISSIONS_PORT" "$IMPLICIT
+tls_host_override mx.outbox.test"
+send override
+delivers override "tls_host_override with a name the certificate has"
+
+# ---------------------------------------------------------------- refusals
+conf expired "$PF_EXPIRED_PORT" "$IMPLICIT"
+send expired
+refused expired 69 '[Ee]xpired' "expired certificate refused"
+dead_has expired "expired certificate"
+
+conf wrongname "$PF_WRONGNAME_PORT" "$IMPLICIT"
+send wrongname
+refused wrongname 69 '127\.0\.0\.1|name|host' "certificate for wrong.example refused"
+like "$T/wrongname.err" 'wrong\.example' "wrong name: stderr shows the name the certificate has"
+
+conf badoverride "$PF_SUBMISSIONS_PORT" "$IMPLICIT
+tls_host_override other.outbox.test"
+send badoverride
+refused badoverride 69 'other\.outbox\.test' "tls_host_override with a name the certificate lacks refused"
+
+conf selfsigned "$PF_SELFSIGNED_PORT" "$IMPLICIT"
+send selfsigned
+refused selfsigned 69 '[Ss]elf.signed|not trusted|untrusted|issuer|signer' "self-signed certificate refused"
+
+conf noca "$PF_SUBMISSIONS_PORT" "tls on
+tls_starttls off"
+send noca
+refused noca 69 'not trusted|untrusted|issuer|signer' "certificate of a CA not in the system's trust store refused"
+dead_has noca "unknown CA"
+
+# ---------------------------------------------------------------- fingerprint
+# fingerprint CERT: its SHA-256 in msmtp's form (AB:CD:...), from the
+# "sha256:<hex>" that certtool -i prints under "Fingerprint:"
+fingerprint() {
+	certtool -i --infile "$1" 2>/dev/null |
+	    sed -n '/Fingerprint:/,$ s/^[[:space:]]*sha256:\([0-9a-f]\{64\}\)$/\1/p' |
+	    head -n 1 | tr 'a-f' 'A-F' | sed 's/../&:/g; s/:$//'
+}
+fp=$(fingerprint "$S/tls/selfsigned.pem")
+check "certtool -i gives the SHA-256 fingerprint of the self-signed certificate" \
+    test ${#fp} = 95
+conf fingerprint "$PF_SELFSIGNED_PORT" "tls on
+tls_starttls off
+tls_fingerprint $fp"
+send fingerprint
+delivers fingerprint "self-signed certificate trusted by tls_fingerprint"
+
+# the same fingerprint with its last byte changed
+case $fp in *:00) badfp=${fp%00}01 ;; *) badfp=${fp%??}00 ;; esac
+conf badfp "$PF_SELFSIGNED_PORT" "tls on
+tls_starttls off
+tls_fingerprint $badfp"
+send badfp
+refused badfp 69 '[Ff]ingerprint' "a wrong tls_fingerprint refused"
+
+# ---------------------------------------------------------------- pin
+# certtool -i prints the SPKI hash as "pin-sha256:<base64>"
+certtool -i --infile "$S/tls/good.pem" >"$T/good.info" 2>&1
+pin=$(sed -n 's/^[[:space:]]*pin-sha256:\([A-Za-z0-9+/=]\{44\}\)$/\1/p' "$T/good.info" | head -n 1)
+check "certtool -i gives the public key pin of the good certificate" test ${#pin} = 44
+conf pin "$PF_SUBMISSIONS_PORT" "$IMPLICIT
+tls_pin sha256//$pin"
+send pin
+delivers pin "a matching tls_pin"
+
+# a pin of another key: the CA's
+certtool -i --infile "$PF_CA" >"$T/ca.info" 2>&1
+capin=$(sed -n 's/^[[:space:]]*pin-sha256:\([A-Za-z0-9+/=]\{44\}\)$/\1/p' "$T/ca.info" | head -n 1)
+conf badpin "$PF_SUBMISSIONS_PORT" "$IMPLICIT
+tls_pin sha256//${capin:-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=}"
+send badpin
+refused badpin 69 '[Pp]in' "a wrong tls_pin refused (the chain itself is good)"
+
+# ---------------------------------------------------------------- certcheck off
+conf nocheck "$PF_SELFSIGNED_PORT" "tls on
+tls_starttls off
+tls_certcheck off"
+send nocheck
+is_exit 0 "tls_certcheck off: self-signed certificate accepted"
+like "$T/nocheck.err" '[Ww]arn|not verified|certcheck' "tls_certcheck off: a warning on stderr"
+if delivered nocheck; then
+	ok "tls_certcheck off: Postfix captured the message"
+else
+	not_ok "tls_certcheck off: Postfix captured the message"
+fi
+
+# ---------------------------------------------------------------- STARTTLS
+conf nostarttls "$PF_PLAIN_PORT" "$STARTTLS"
+send nostarttls
+refused nostarttls 69 'STARTTLS' "STARTTLS required but not offered"
+dead_has nostarttls "STARTTLS not offered"
+
+# ---------------------------------------------------------------- --serverinfo
+# what the server offers before and after STARTTLS, and its certificate
+conf info "$PF_SUBMISSION_PORT" "$STARTTLS"
+run_outbox /dev/null -C "$T/info.rc" --serverinfo
+cp "$T/out" "$T/info.out"
+is_exit 0 "--serverinfo over STARTTLS"
+like "$T/info.out" '^greeting: .*mx\.outbox\.test' "--serverinfo: the greeting"
+grep '^capabilities' "$T/info.out" >"$T/info.caps"
+sed -n 1p "$T/info.caps" >"$T/info.before"
+sed -n 2p "$T/info.caps" >"$T/info.after"
+like "$T/info.before" 'before STARTTLS:.* PIPELINING.* STARTTLS' "--serverinfo before TLS: the capabilities, STARTTLS among them"
+unlike "$T/info.before" 'AUTH' "--serverinfo before TLS: no AUTH (Postfix offers it only inside TLS)"
+like "$T/info.after" 'after STARTTLS:.* AUTH' "--serverinfo after TLS: the capabilities, AUTH among them"
+unlike "$T/info.after" 'STARTTLS:.*STARTTLS' "--serverinfo after TLS: STARTTLS no longer offered"
+like "$T/info.out" 'authentication:.*PLAIN.*SCRAM-SHA-256' "--serverinfo after TLS: the AUTH mechanisms"
+like "$T/info.out" '^TLS: TLSv1\.3' "--serverinfo: the TLS version"
+contains "$T/info.out" "$(fingerprint "$S/tls/good.pem")" "--serverinfo: the certificate's SHA-256 fingerprint, as certtool computes it"
+
+conf info465 "$PF_SUBMISSIONS_PORT" "$IMPLICIT"
+run_outbox /dev/null -C "$T/info465.rc" --serverinfo
+is_exit 0 "--serverinfo over implicit TLS"
+like "$T/out" '^TLS: TLSv1\.3' "--serverinfo implicit TLS: the TLS version"
+like "$T/out" '^capabilities.*: .*AUTH' "--serverinfo implicit TLS: AUTH offered"
+unlike "$T/out" 'STARTTLS' "--serverinfo implicit TLS: nothing about STARTTLS"
+
+plain_config "$T/info0.rc" "$PF_SUBMISSION_PORT"
+run_outbox /dev/null -C "$T/info0.rc" --serverinfo
+is_exit 0 "--serverinfo with tls off"
+like "$T/out" '^capabilities.* STARTTLS' "--serverinfo with tls off: STARTTLS offered"
+unlike "$T/out" 'authentication:|^TLS:' "--serverinfo with tls off: no AUTH, no TLS"
+
+# ---------------------------------------------------------------- port defaults
+# (shown by --pretend: nothing listens on 587 or 465 here)
+printf 'account default\nhost mx.outbox.test\nfrom a@outbox.test\ntls on\ntls_starttls on\n' |
+    write_config "$T/port587.rc"
+run_outbox /dev/null -C "$T/port587.rc" -P
+like "$T/out" '^port.*[^0-9]587([^0-9]|$)' "STARTTLS: the port defaults to 587"
+printf 'account default\nhost mx.outbox.test\nfrom a@outbox.test\ntls on\ntls_starttls off\n' |
+    write_config "$T/port465.rc"
+run_outbox /dev/null -C "$T/port465.rc" -P
+like "$T/out" '^port.*[^0-9]465([^0-9]|$)' "tls_starttls off: the port defaults to 465"
+
+# ---------------------------------------------------------------- peer.py
+# a plaintext server where implicit TLS was configured
+peer_start plaingreet 'S 220 peer.outbox.test ESMTP plaintext
+DRAIN'
+conf plaingreet "${PEER_PORT:-1}" "$IMPLICIT"
+send plaingreet
+peer_wait
+refused plaingreet 76 '465|587' \
+    "plaintext greeting on an implicit-TLS port (hint on 465/587)" peer
+
+# bytes queued behind the STARTTLS reply: a man in the middle's injection
+peer_start inject 'S 220 peer.outbox.test ESMTP
+C ^EHLO
+S 250-peer.outbox.test
+S 250-PIPELINING
+S 250 STARTTLS
+C ^STARTTLS
+S_RAW 220 go ahead\r\n250 injected\r\n
+DRAIN'
+conf inject "${PEER_PORT:-1}" "$STARTTLS"
+send inject
+peer_wait
+refused inject 76 '.' "data after the STARTTLS 220 is a protocol error" peer
+sed -n '/^S: 220 go ahead/,$p' "$PEER_LOG" | sed 1d >"$T/inject.after"
+unlike "$T/inject.after" '^C:' "data after STARTTLS: the client sent nothing more (no handshake, no command)"
+like "$PEER_LOG" '^S: 220 go ahead' "data after STARTTLS: the peer got as far as the injection"
+dead_has inject "data after STARTTLS"
+
+# ---------------------------------------------------------------- nothing leaked
+# a last delivery: Postfix logged every earlier session before this one
+conf last "$PF_SUBMISSIONS_PORT" "$IMPLICIT"
+send last
+delivers last "a delivery after the refusals"
+pf_log_wait "$S" 'MAIL FROM:<last@outbox\.test>' 10
+for n in $NEVER; do
+	if grep -q "MAIL FROM:<$n@outbox\.test>" "$PF_LOG" ||
+	    grep -qx "sender=$n@outbox.test" "$S"/mail/*.env 2>/dev/null; then
+		not_ok "$n: no MAIL FROM reached Postfix"
+	else
+		ok "$n: no MAIL FROM reached Postfix"
+	fi
+done
+
+tap_done

@@ -1,0 +1,336 @@
+/*
+ * plus_server.c - a one-connection SMTP server with implicit TLS for the
+ * one thing Dovecot 2.3 cannot test: SCRAM-SHA-256-PLUS (RFC 5802, 7677).
+ * libgsasl's server side checks the client's proof and channel binding
+ * against this server's own GnuTLS session: tls-exporter (RFC 9266) on
+ * TLS 1.3, tls-unique (RFC 5929) on TLS 1.2.
+ *
+ *   plus_server CERT KEY PORTFILE USER PASSWORD [tls13|tls12] [badcb]
+ *
+ * Listens on 127.0.0.1 on an ephemeral port and writes it to PORTFILE
+ * (atomically), accepts one connection, speaks just enough SMTP for one
+ * message, and prints to stdout "TLS <version>", then "AUTH ok MECH" or
+ * "AUTH failed MECH: reason" for each AUTH.  "badcb" flips a bit of the
+ * binding data the server expects, so a correct client must be refused.
+ * The whole run is bounded: SIGALRM ends it after 30 seconds.
+ */
+#include "autoconfig.h"
+
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <gnutls/gnutls.h>
+#include <gsasl.h>
+
+#define LINE_MAX_LEN	16384	/* longest command line accepted */
+#define RUN_SECONDS	30	/* the whole run, whatever happens */
+
+struct conn {
+	gnutls_session_t	tls;
+	char			buf[LINE_MAX_LEN];
+	size_t			len;		/* bytes in buf */
+	int			authed;
+};
+
+static const char *user, *password;
+
+static void
+die(const char *what)
+{
+	printf("plus_server: %s\n", what);
+	exit(2);
+}
+
+/* Send a reply line (CRLF added); 0 or -1. */
+static int
+say(struct conn *c, const char *line)
+{
+	char out[LINE_MAX_LEN + 2];
+	size_t n = strlen(line), off = 0;
+	ssize_t w;
+
+	if (n > LINE_MAX_LEN)
+		return -1;
+	memcpy(out, line, n);
+	memcpy(out + n, "\r\n", 2);
+	n += 2;
+	while (off < n) {
+		w = gnutls_record_send(c->tls, out + off, n - off);
+		if (w == GNUTLS_E_AGAIN || w == GNUTLS_E_INTERRUPTED)
+			continue;
+		if (w < 0)
+			return -1;
+		off += (size_t)w;
+	}
+	return 0;
+}
+
+/* The next line without its CRLF into line (capacity LINE_MAX_LEN);
+ * 0, or -1 on EOF, error or an over-long line. */
+static int
+hear(struct conn *c, char *line)
+{
+	char *nl;
+	size_t n;
+	ssize_t r;
+
+	while ((nl = memchr(c->buf, '\n', c->len)) == NULL) {
+		if (c->len == sizeof(c->buf))
+			return -1;
+		r = gnutls_record_recv(c->tls, c->buf + c->len,
+		    sizeof(c->buf) - c->len);
+		if (r == GNUTLS_E_AGAIN || r == GNUTLS_E_INTERRUPTED)
+			continue;
+		if (r <= 0)
+			return -1;
+		c->len += (size_t)r;
+	}
+	n = (size_t)(nl - c->buf);
+	memcpy(line, c->buf, n);
+	line[n > 0 && line[n - 1] == '\r' ? n - 1 : n] = '\0';
+	c->len -= n + 1;
+	memmove(c->buf, nl + 1, c->len);
+	return 0;
+}
+
+/* libgsasl asks for the password of the authentication identity. */
+static int
+callback(Gsasl *ctx, Gsasl_session *s, Gsasl_property prop)
+{
+	const char *authid = gsasl_property_fast(s, GSASL_AUTHID);
+
+	if (prop != GSASL_PASSWORD)
+		return GSASL_NO_CALLBACK;
+	if (authid == NULL || strcmp(authid, user) != 0)
+		return GSASL_AUTHENTICATION_ERROR;
+	return gsasl_property_set(s, GSASL_PASSWORD, password);
+}
+
+/* Give the session the binding of our TLS session (flipped when bad). */
+static int
+set_binding(struct conn *c, Gsasl_session *s, int bad)
+{
+	gnutls_datum_t cb = { NULL, 0 };
+	char *b64 = NULL;
+	size_t b64len;
+	int v13 = gnutls_protocol_get_version(c->tls) == GNUTLS_TLS1_3, rc;
+
+	if (gnutls_session_channel_binding(c->tls, v13 ? GNUTLS_CB_TLS_EXPORTER :
+	    GNUTLS_CB_TLS_UNIQUE, &cb) < 0 || cb.size == 0)
+		return GSASL_NO_CB_TLS_UNIQUE;
+	if (bad)
+		cb.data[0] ^= 1;
+	rc = gsasl_base64_to((const char *)cb.data, cb.size, &b64, &b64len);
+	gnutls_free(cb.data);
+	if (rc != GSASL_OK)
+		return rc;
+	rc = gsasl_property_set(s, v13 ? GSASL_CB_TLS_EXPORTER :
+	    GSASL_CB_TLS_UNIQUE, b64);
+	gsasl_free(b64);
+	return rc;
+}
+
+/* The SASL exchange after "AUTH mech [ir]": GSASL_OK or an error code;
+ * *cancelled is set when the client answered "*". */
+static int
+exchange(struct conn *c, Gsasl_session *s, const char *ir, int *cancelled)
+{
+	char line[LINE_MAX_LEN], reply[LINE_MAX_LEN];
+	char *out = NULL;
+	const char *in = ir;
+	int rc;
+
+	for (;;) {
+		rc = gsasl_step64(s, in != NULL && strcmp(in, "=") != 0 ? in : "",
+		    &out);
+		if (rc != GSASL_OK && rc != GSASL_NEEDS_MORE)
+			break;
+		/* RFC 4954: data with success goes in a 334, answered empty */
+		if (rc == GSASL_OK && (out == NULL || *out == '\0'))
+			break;
+		snprintf(reply, sizeof(reply), "334 %s", out != NULL ? out : "");
+		gsasl_free(out);
+		out = NULL;
+		if (say(c, reply) < 0 || hear(c, line) < 0)
+			return GSASL_AUTHENTICATION_ERROR;
+		if (strcmp(line, "*") == 0) {
+			*cancelled = 1;
+			return GSASL_AUTHENTICATION_ERROR;
+		}
+		if (rc == GSASL_OK)
+			return *line == '\0' ? GSASL_OK : GSASL_MECHANISM_PARSE_ERROR;
+		in = line;
+	}
+	gsasl_free(out);
+	return rc;
+}
+
+/* "AUTH mech [ir]": one SASL exchange, its verdict printed. */
+static int
+do_auth(struct conn *c, Gsasl *ctx, char *args, int badcb)
+{
+	Gsasl_session *s = NULL;
+	char *mech = strtok(args, " "), *ir = strtok(NULL, " ");
+	int rc, cancelled = 0;
+
+	if (mech == NULL || c->authed)
+		return say(c, "503 5.5.1 Bad sequence of commands");
+	if (strcmp(mech, "SCRAM-SHA-256-PLUS") != 0 &&
+	    strcmp(mech, "SCRAM-SHA-256") != 0)
+		return say(c, "504 5.5.4 Mechanism not available");
+	rc = gsasl_server_start(ctx, mech, &s);
+	if (rc == GSASL_OK && strcmp(mech, "SCRAM-SHA-256-PLUS") == 0)
+		rc = set_binding(c, s, badcb);
+	if (rc == GSASL_OK)
+		rc = exchange(c, s, ir, &cancelled);
+	gsasl_finish(s);
+	if (rc == GSASL_OK) {
+		printf("AUTH ok %s\n", mech);
+		fflush(stdout);
+		c->authed = 1;
+		return say(c, "235 2.7.0 Authentication successful");
+	}
+	printf("AUTH failed %s: %s\n", mech, cancelled ? "cancelled by client" :
+	    gsasl_strerror(rc));
+	fflush(stdout);
+	return say(c, cancelled ? "501 5.7.0 Authentication cancelled" :
+	    "535 5.7.8 Authentication credentials invalid");
+}
+
+/* The message after 354, up to the lone dot. */
+static int
+do_data(struct conn *c)
+{
+	char line[LINE_MAX_LEN];
+
+	if (say(c, "354 End data with <CR><LF>.<CR><LF>") < 0)
+		return -1;
+	do {
+		if (hear(c, line) < 0)
+			return -1;
+	} while (strcmp(line, ".") != 0);
+	return say(c, "250 2.0.0 Ok: queued");
+}
+
+/* The SMTP session after the handshake; returns when it ends. */
+static void
+session(struct conn *c, Gsasl *ctx, int badcb)
+{
+	char line[LINE_MAX_LEN];
+	int rc = say(c, "220 plus.outbox.test ESMTP plus_server");
+
+	while (rc == 0 && hear(c, line) == 0) {
+		if (strncasecmp(line, "EHLO ", 5) == 0)
+			rc = say(c, "250-plus.outbox.test") |
+			    say(c, "250-PIPELINING") |
+			    say(c, "250-AUTH SCRAM-SHA-256-PLUS SCRAM-SHA-256") |
+			    say(c, "250 ENHANCEDSTATUSCODES");
+		else if (strncasecmp(line, "AUTH ", 5) == 0)
+			rc = do_auth(c, ctx, line + 5, badcb);
+		else if (strncasecmp(line, "MAIL FROM:", 10) == 0)
+			rc = say(c, c->authed ? "250 2.1.0 Ok" :
+			    "530 5.7.0 Authentication required");
+		else if (strncasecmp(line, "RCPT TO:", 8) == 0)
+			rc = say(c, c->authed ? "250 2.1.5 Ok" :
+			    "530 5.7.0 Authentication required");
+		else if (strcasecmp(line, "DATA") == 0)
+			rc = c->authed ? do_data(c) :
+			    say(c, "530 5.7.0 Authentication required");
+		else if (strcasecmp(line, "QUIT") == 0) {
+			(void)say(c, "221 2.0.0 Bye");
+			break;
+		} else
+			rc = say(c, "502 5.5.2 Command not recognized");
+	}
+	(void)gnutls_bye(c->tls, GNUTLS_SHUT_WR);
+}
+
+/* Listen on 127.0.0.1:0, publish the port, return the listening socket. */
+static int
+listen_local(const char *portfile)
+{
+	struct sockaddr_in sin;
+	socklen_t slen = sizeof(sin);
+	char tmp[4096];
+	FILE *f;
+	int fd;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) < 0 ||
+	    bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0 ||
+	    listen(fd, 1) < 0 ||
+	    getsockname(fd, (struct sockaddr *)&sin, &slen) < 0)
+		die("cannot listen on 127.0.0.1");
+	snprintf(tmp, sizeof(tmp), "%s.tmp", portfile);
+	if ((f = fopen(tmp, "w")) == NULL ||
+	    fprintf(f, "%u\n", (unsigned)ntohs(sin.sin_port)) < 0 ||
+	    fclose(f) != 0 || rename(tmp, portfile) != 0)
+		die("cannot write the port file");
+	return fd;
+}
+
+int
+main(int argc, char **argv)
+{
+	gnutls_certificate_credentials_t cred;
+	static struct conn c;
+	Gsasl *ctx;
+	const char *prio = "NORMAL:-VERS-ALL:+VERS-TLS1.3";
+	int lfd, fd, rc;
+
+	if (argc < 6 || argc > 8) {
+		fprintf(stderr, "usage: plus_server CERT KEY PORTFILE USER "
+		    "PASSWORD [tls13|tls12] [badcb]\n");
+		return 2;
+	}
+	user = argv[4];
+	password = argv[5];
+	if (argc > 6 && strcmp(argv[6], "tls12") == 0)
+		prio = "NORMAL:-VERS-ALL:+VERS-TLS1.2";
+	else if (argc > 6 && strcmp(argv[6], "tls13") != 0)
+		die("the TLS version must be tls13 or tls12");
+	alarm(RUN_SECONDS);
+	if (gsasl_init(&ctx) != GSASL_OK)
+		die("gsasl_init failed");
+	gsasl_callback_set(ctx, callback);
+	if (gnutls_certificate_allocate_credentials(&cred) < 0 ||
+	    gnutls_certificate_set_x509_key_file(cred, argv[1], argv[2],
+	    GNUTLS_X509_FMT_PEM) < 0)
+		die("cannot load the certificate and key");
+	lfd = listen_local(argv[3]);
+	if ((fd = accept(lfd, NULL, NULL)) < 0)
+		die("accept failed");
+	close(lfd);
+	if (gnutls_init(&c.tls, GNUTLS_SERVER) < 0 ||
+	    gnutls_priority_set_direct(c.tls, prio, NULL) < 0 ||
+	    gnutls_credentials_set(c.tls, GNUTLS_CRD_CERTIFICATE, cred) < 0)
+		die("cannot set up the TLS session");
+	gnutls_transport_set_int(c.tls, fd);
+	do {
+		rc = gnutls_handshake(c.tls);
+	} while (rc < 0 && !gnutls_error_is_fatal(rc));
+	if (rc < 0) {
+		printf("TLS failed: %s\n", gnutls_strerror(rc));
+		return 1;
+	}
+	printf("TLS %s\n", gnutls_protocol_get_name(
+	    gnutls_protocol_get_version(c.tls)));
+	fflush(stdout);
+	session(&c, ctx, argc > 7 && strcmp(argv[7], "badcb") == 0);
+	gnutls_deinit(c.tls);
+	close(fd);
+	gnutls_certificate_free_credentials(cred);
+	gsasl_done(ctx);
+	return 0;
+}
