@@ -41,6 +41,10 @@
 #define PASSWORD_EVAL_MAX	4096
 /* How long a passwordeval helper may run, in seconds. */
 #define PASSWORD_EVAL_SECONDS	60
+/* How long a keyring lookup may take, in seconds: D-Bus's own timeout
+ * is 25 s per call and a lookup makes several; a live daemon answers in
+ * milliseconds, activating one takes about a second. */
+#define KEYRING_SECONDS		10
 /* A ~/.netrc larger than this is not a netrc (it is read whole). */
 #define NETRC_MAX		(1024 * 1024)
 /* One AUTH command line with its initial response, CRLF included:
@@ -49,6 +53,13 @@
 /* A server's base64 AUTH challenge: SCRAM, DIGEST-MD5 and OAuth error
  * challenges are well under 1 KiB; anything longer is refused. */
 #define SASL_CHALLENGE_MAX	2048
+
+/* An aliases file is read whole; one line may list many addresses. */
+#define ALIASES_FILE_MAX	(4 * 1024 * 1024)
+#define ALIASES_LINE_MAX	(64 * 1024)
+/* A display name in a generated From header: its encoded line must stay
+ * within RFC 5322's 998 octets. */
+#define FULL_NAME_MAX		256
 
 /* How long to wait for another process's lock on the dead-letter file. */
 #define DEADLETTER_LOCK_SECONDS	10
@@ -63,6 +74,9 @@
 /* RFC 5321 4.5.3.1.4: a command line is at most 512 octets with its CRLF
  * (AUTH lines are exempt: RFC 4954 allows 12288). */
 #define CMD_LINE_MAX		512
+/* RFC 3461 5: NOTIFY and ORCPT may make RCPT 500 octets longer, RET and
+ * ENVID make MAIL 100 longer (with SIZE, BODY and SMTPUTF8 beside). */
+#define CMD_LINE_PARAM_MAX	(CMD_LINE_MAX + 600)
 
 /* An error message: one line for stderr, including quoted server text. */
 #define ERR_MSG_MAX		1024
@@ -79,6 +93,9 @@
 #define TIMEOUT_OTHER		300
 /* TLS close_notify on the way out is a courtesy: wait at most this many ms. */
 #define TLS_BYE_MS		1000
+/* -bs: RFC 5321 4.5.3.2.7, how long a server waits for the client's
+ * next command or data, in seconds. */
+#define TIMEOUT_SERVE		300
 /* The whole run (`deadline`), in seconds. */
 #define DEADLINE_DEFAULT	(20 * 60)
 

@@ -5,7 +5,7 @@
  * the peer (the chain against the trust store and the host name, or the
  * pinned fingerprint that replaces the chain, plus an SPKI pin that adds
  * to the checks), and on success installs itself as the stream's
- * transport.  Nothing outside this file includes a GnuTLS header.
+ * transport.  Nothing but tls.c and tls_verify.c includes a GnuTLS header.
  */
 #ifndef OUTBOX_TLS_H
 #define OUTBOX_TLS_H

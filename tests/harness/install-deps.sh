@@ -7,10 +7,11 @@ set -eu
 export DEBIAN_FRONTEND=noninteractive
 
 BUILD="build-essential autoconf automake libtool pkg-config libgnutls28-dev
-	libgsasl-dev libidn2-dev"
+	libgsasl-dev libidn2-dev libsecret-1-dev"
 TEST="postfix dovecot-core dovecot-submissiond dovecot-lmtpd gnutls-bin msmtp swaks
 	libnet-ssleay-perl dnsmasq-base iproute2 util-linux python3 openssl
-	clang mandoc procps"
+	clang mandoc procps gnome-keyring libsecret-tools dbus
+	mutt git git-email libmailtools-perl php-cli bsd-mailx"
 
 if [ "$(id -u)" != 0 ]; then
 	echo "install-deps.sh: run this as root (sudo)" >&2
