@@ -145,7 +145,7 @@ check_params(const struct mech *m, const struct sasl_params *p, struct err *e)
 		return err_set(e, ERR_CONFIG, "AUTH %s needs a user", m->name);
 	if ((m->flags & M_NOPASS) == 0 && p->password == NULL)
 		return err_set(e, ERR_CONFIG, "AUTH %s needs a password "
-		    "(password, passwordeval or ~/.netrc)", m->name);
+		    "(password, passwordeval, the keyring or ~/.netrc)", m->name);
 	if ((m->flags & M_PLUS) && p->tls == NULL)
 		return err_set(e, ERR_CONFIG, "AUTH %s needs TLS", m->name);
 	if ((m->flags & (M_XOAUTH2 | M_OAUTHBEARER)) &&

@@ -1,13 +1,15 @@
 /*
  * secret.c - where the password comes from, in msmtp's order: the
- * account's password, a passwordeval helper, ~/.netrc, the terminal.
+ * account's password, a passwordeval helper, the system keyring (when
+ * built with libsecret), ~/.netrc, the terminal.
  *
  * Owns: running the helper (sh -c, stdin /dev/null, stdout through a
  * pipe, stderr inherited, a timeout that kills its process group, output
  * bounded by PASSWORD_EVAL_MAX), reading netrc (owner and mode checked on
- * the opened descriptor), the prompt on /dev/tty with echo off.  It must
- * not read stdin (it carries the message) nor print a secret, and it
- * wipes every buffer that held one, on every path.
+ * the opened descriptor), the keyring lookup (never when no session bus
+ * is there, never unlocking, bounded in time), the prompt on /dev/tty
+ * with echo off.  It must not read stdin (it carries the message) nor
+ * print a secret, and it wipes every buffer that held one, on every path.
  */
 #include "autoconfig.h"
 
@@ -27,6 +29,10 @@
 #include <termios.h>
 #include <unistd.h>
 
+#ifdef HAVE_LIBSECRET
+#include <libsecret/secret.h>
+#endif
+
 #include "config.h"
 #include "limits.h"
 #include "secret.h"
@@ -35,6 +41,8 @@
 
 /* The helper's timeout in seconds: PASSWORD_EVAL_SECONDS except in tests. */
 static int eval_seconds = PASSWORD_EVAL_SECONDS;
+/* The keyring's timeout in seconds: KEYRING_SECONDS except in tests. */
+static int keyring_seconds = KEYRING_SECONDS;
 
 void
 secret_set_eval_timeout(int seconds)
@@ -390,6 +398,219 @@ netrc_lookup(const char *host, const char *user, char **out, struct err *e)
 	return ret;
 }
 
+int
+secret_have_keyring(void)
+{
+#ifdef HAVE_LIBSECRET
+	return 1;
+#else
+	return 0;
+#endif
+}
+
+void
+secret_set_keyring_timeout(int seconds)
+{
+	keyring_seconds = seconds > 0 ? seconds : KEYRING_SECONDS;
+}
+
+#ifdef HAVE_LIBSECRET
+/*
+ * The keyring, as msmtp reads it: its own schema, not matched by name so
+ * that `secret-tool store --label=msmtp host H service smtp user U` is
+ * found, then libgnome-keyring's network password schema, which older
+ * msmtp versions wrote.  Nothing here may block for long or ask anyone
+ * anything: no session bus means no lookup (GLib would otherwise try to
+ * autolaunch one), a timer cancels the lookup at KEYRING_SECONDS, and
+ * locked items are skipped rather than unlocked (an unlock is a desktop
+ * prompt, which a cron job must not raise).  Every failure means "not
+ * in the keyring": the next source is asked.
+ */
+static const SecretSchema schema_msmtp = {
+	.name = "de.marlam.msmtp.password",
+	.flags = SECRET_SCHEMA_DONT_MATCH_NAME,
+	.attributes = {
+		{ "host", SECRET_SCHEMA_ATTRIBUTE_STRING },
+		{ "service", SECRET_SCHEMA_ATTRIBUTE_STRING },
+		{ "user", SECRET_SCHEMA_ATTRIBUTE_STRING },
+		{ NULL, 0 },
+	},
+};
+
+static const SecretSchema schema_network = {
+	.name = "org.gnome.keyring.NetworkPassword",
+	.flags = SECRET_SCHEMA_NONE,
+	.attributes = {
+		{ "user", SECRET_SCHEMA_ATTRIBUTE_STRING },
+		{ "server", SECRET_SCHEMA_ATTRIBUTE_STRING },
+		{ "protocol", SECRET_SCHEMA_ATTRIBUTE_STRING },
+		{ NULL, 0 },
+	},
+};
+
+/* Each schema with the names of its host, service and user attributes. */
+static const struct kschema {
+	const SecretSchema	*schema;
+	const char		*host;
+	const char		*service;
+	const char		*user;
+} kschemas[] = {
+	{ &schema_msmtp, "host", "service", "user" },
+	{ &schema_network, "server", "protocol", "user" },
+};
+
+/* Is there a session bus to ask, without GLib autolaunching one?
+ * $DBUS_SESSION_BUS_ADDRESS; $XDG_RUNTIME_DIR/bus, which GLib finds by
+ * itself; or systemd's /run/user/UID/bus, which a cron job of a user who
+ * is logged in can reach without $XDG_RUNTIME_DIR: it is exported for
+ * GLib, which looks there only through that variable. */
+static int
+keyring_bus(void)
+{
+	const char *addr = getenv("DBUS_SESSION_BUS_ADDRESS");
+	const char *xdg = getenv("XDG_RUNTIME_DIR");
+	int has_xdg = xdg != NULL && *xdg != '\0', ok;
+	struct stat st;
+	char *path;
+
+	if (addr != NULL && *addr != '\0')
+		return 1;
+	path = has_xdg ? xasprintf("%s/bus", xdg) :
+	    xasprintf("/run/user/%lu/bus", (unsigned long)geteuid());
+	ok = lstat(path, &st) == 0 && S_ISSOCK(st.st_mode) &&
+	    st.st_uid == geteuid();
+	free(path);
+	if (ok && !has_xdg) {
+		path = xasprintf("unix:path=/run/user/%lu/bus",
+		    (unsigned long)geteuid());
+		ok = setenv("DBUS_SESSION_BUS_ADDRESS", path, 1) == 0;
+		free(path);
+	}
+	return ok;
+}
+
+/* A thread that cancels the lookup at its deadline: libsecret's sync
+ * calls run a main loop of their own, which only a GCancellable stops
+ * (D-Bus's own timeout is 25 s per call, and a lookup makes several). */
+struct ktimer {
+	GMutex		lock;
+	GCond		cond;
+	int		done;		/* the lookup is over: stop waiting */
+	gint64		until;		/* deadline, g_get_monotonic_time() */
+	GCancellable	*cancel;
+};
+
+static gpointer
+ktimer_run(gpointer arg)
+{
+	struct ktimer *t = arg;
+
+	g_mutex_lock(&t->lock);
+	while (!t->done)
+		if (!g_cond_wait_until(&t->cond, &t->lock, t->until)) {
+			if (!t->done)
+				g_cancellable_cancel(t->cancel);
+			break;
+		}
+	g_mutex_unlock(&t->lock);
+	return NULL;
+}
+
+/* Take a keyring value as the password: bytes as stored, but a line
+ * break or a NUL could never have been meant (and would not survive
+ * AUTH), so it is refused as passwordeval output would be. The value
+ * lives in libsecret's secure memory, wiped when it is unreferenced. */
+static int
+keyring_value(SecretValue *v, const char *user, const char *host,
+    char **out, struct err *e)
+{
+	gsize len = 0;
+	const char *s = secret_value_get(v, &len);
+
+	if (s == NULL || memchr(s, '\0', len) != NULL ||
+	    memchr(s, '\n', len) != NULL || memchr(s, '\r', len) != NULL)
+		return err_set(e, ERR_CONFIG, "the keyring entry for user %s "
+		    "at host %s contains a line break or a NUL byte", user,
+		    host);
+	*out = xstrndup(s, len);
+	return 0;
+}
+
+/* Search one schema; the first unlocked item with a secret wins. */
+static int
+keyring_search(SecretService *svc, const struct kschema *k, const char *host,
+    const char *user, GCancellable *cancel, char **out, struct err *e)
+{
+	GHashTable *attrs;
+	GList *items, *l;
+	SecretValue *v = NULL;
+	int ret = 0;
+
+	attrs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	g_hash_table_insert(attrs, g_strdup(k->host), g_strdup(host));
+	g_hash_table_insert(attrs, g_strdup(k->service), g_strdup("smtp"));
+	g_hash_table_insert(attrs, g_strdup(k->user), g_strdup(user));
+	items = secret_service_search_sync(svc, k->schema, attrs,
+	    SECRET_SEARCH_LOAD_SECRETS, cancel, NULL);
+	for (l = items; l != NULL && v == NULL; l = l->next)
+		if (!secret_item_get_locked(l->data))
+			v = secret_item_get_secret(l->data);
+	if (v != NULL) {
+		ret = keyring_value(v, user, host, out, e);
+		secret_value_unref(v);
+	}
+	g_list_free_full(items, g_object_unref);
+	g_hash_table_unref(attrs);
+	return ret;
+}
+
+/* The password for user at host from the keyring; *out NULL when none
+ * (or no keyring answered in time). */
+static int
+keyring_lookup(const char *host, const char *user, char **out, struct err *e)
+{
+	struct ktimer t;
+	SecretService *svc;
+	GThread *th;
+	size_t i;
+	int ret = 0;
+
+	if (host == NULL || user == NULL || !keyring_bus())
+		return 0;
+	memset(&t, 0, sizeof(t));
+	g_mutex_init(&t.lock);
+	g_cond_init(&t.cond);
+	t.cancel = g_cancellable_new();
+	t.until = g_get_monotonic_time() + keyring_seconds * G_TIME_SPAN_SECOND;
+	if ((th = g_thread_try_new("keyring-timer", ktimer_run, &t, NULL)) == NULL)
+		goto done;
+	svc = secret_service_get_sync(SECRET_SERVICE_OPEN_SESSION, t.cancel,
+	    NULL);
+	for (i = 0; svc != NULL && *out == NULL && ret == 0 &&
+	    i < sizeof(kschemas) / sizeof(kschemas[0]); i++)
+		ret = keyring_search(svc, &kschemas[i], host, user, t.cancel,
+		    out, e);
+	if (svc != NULL)
+		g_object_unref(svc);
+	g_mutex_lock(&t.lock);
+	t.done = 1;
+	g_cond_signal(&t.cond);
+	g_mutex_unlock(&t.lock);
+	g_thread_join(th);
+done:
+	g_object_unref(t.cancel);
+	g_cond_clear(&t.cond);
+	g_mutex_clear(&t.lock);
+	return ret;
+}
+#else
+static int
+keyring_lookup(const char *host, const char *user, char **out, struct err *e)
+{
+	return 0;
+}
+#endif
+
 /* Read a line without echo: 1 on Enter, 0 when cancelled (interrupt
  * character, end of file), -1 when longer than cap - 1. Erase removes
  * one UTF-8 character, kill the whole line. */
@@ -480,6 +701,10 @@ secret_password(const struct account *a, const char *host, char **out,
 	}
 	if (a->passwordeval != NULL)
 		return run_eval(a->passwordeval, out, e);
+	if (keyring_lookup(host, a->user, out, e) == -1)
+		return -1;
+	if (*out != NULL)
+		return 0;
 	if (netrc_lookup(host, a->user, out, e) == -1)
 		return -1;
 	if (*out != NULL)

@@ -1,8 +1,10 @@
 /*
  * secret.h - where the password comes from, in msmtp's order: password,
  * passwordeval (sh -c, stdin /dev/null, a timeout, bounded output, one
- * trailing newline stripped, CR/LF/NUL refused), ~/.netrc ($NETRC,
- * checked for mode), a prompt on the terminal when interactive.
+ * trailing newline stripped, CR/LF/NUL refused), the system keyring when
+ * built with libsecret (msmtp's entries: host, service smtp, user),
+ * ~/.netrc ($NETRC, checked for mode), a prompt on the terminal when
+ * interactive.
  */
 #ifndef OUTBOX_SECRET_H
 #define OUTBOX_SECRET_H
@@ -20,5 +22,12 @@ int secret_password(const struct account *a, const char *host, char **out,
 /* Tests only: the passwordeval timeout in seconds (<= 0: the default,
  * PASSWORD_EVAL_SECONDS). */
 void secret_set_eval_timeout(int seconds);
+
+/* Whether this build asks the system keyring (libsecret). */
+int secret_have_keyring(void);
+
+/* Tests only: the keyring lookup's timeout in seconds (<= 0: the
+ * default, KEYRING_SECONDS). */
+void secret_set_keyring_timeout(int seconds);
 
 #endif

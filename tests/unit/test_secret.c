@@ -1,12 +1,16 @@
 /*
  * test_secret.c - where the password comes from: account, passwordeval
  * (real /bin/sh helpers), netrc files in a private directory, and the
- * prompt on a pseudo-terminal.  The test runs in a session of its own,
- * without a controlling terminal, so "nothing found" is really NULL.
+ * prompt on a pseudo-terminal, the keyring's guards (no bus: not asked;
+ * a bus that never answers: given up at the timeout, netrc asked next).
+ * The test runs in a session of its own, without a controlling terminal,
+ * so "nothing found" is really NULL.  A real keyring is in e2e/keyring.sh.
  */
 #include "autoconfig.h"
 
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 
 #include <fcntl.h>
@@ -333,10 +337,116 @@ test_prompt(void)
 	    "interrupt cancels, echo restored");
 }
 
+/* The keyring's guards, each followed by netrc's answer. bus: NULL
+ * unsets DBUS_SESSION_BUS_ADDRESS, "" empties it, a path below the
+ * test's directory makes it unix:path=that; xdg: NULL unsets
+ * XDG_RUNTIME_DIR, else a path below the directory, whose "bus" is a
+ * socket listened on but never answered. asked: the bus is tried, so
+ * the lookup ends at the timeout. */
+static const struct kcase {
+	const char	*bus;
+	const char	*xdg;
+	int		asked;
+	const char	*name;
+} kcases[] = {
+	{ NULL, "/nobus", 0, "no session bus: not asked" },
+	{ "", "/nobus", 0, "empty bus address: not asked" },
+	{ NULL, "/file", 0, "$XDG_RUNTIME_DIR/bus not a socket: not asked" },
+	{ "/nobus/bus", NULL, 0, "dead bus address: fails at once" },
+	{ "/bus", NULL, 1, "silent bus: given up at the timeout" },
+	{ NULL, "", 1, "$XDG_RUNTIME_DIR/bus is asked" },
+};
+
+/* A socket at dir/bus that accepts connections into its backlog and
+ * never answers them; dir/file/bus a regular file. */
+static int
+silent_bus(void)
+{
+	struct sockaddr_un sa;
+	char path[64];
+	int fd;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/bus", dir);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) == -1 ||
+	    bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == -1 ||
+	    listen(fd, 16) == -1)
+		tap_diag("cannot listen on %s", sa.sun_path);
+	snprintf(path, sizeof(path), "%s/file", dir);
+	mkdir(path, 0700);
+	snprintf(path, sizeof(path), "%s/file/bus", dir);
+	write_file(path, "not a socket\n", 0600);
+	return fd;
+}
+
+/* name=prefix<dir>path; unset when path is NULL, empty when both are. */
+static void
+set_env(const char *name, const char *prefix, const char *path)
+{
+	char buf[128];
+
+	if (path == NULL)
+		unsetenv(name);
+	else if (prefix != NULL && *path == '\0')
+		setenv(name, "", 1);
+	else {
+		snprintf(buf, sizeof(buf), "%s%s%s", prefix ? prefix : "", dir,
+		    path);
+		setenv(name, buf, 1);
+	}
+}
+
+static void
+test_keyring(void)
+{
+	const struct kcase *c;
+	struct err e;
+	char path[64], *out;
+	long long t0, ms;
+	size_t i;
+	int fd, rc, asked;
+
+	fd = silent_bus();
+	snprintf(path, sizeof(path), "%s/netrc", dir);
+	write_file(path, "machine smtp.example.org login alice password np\n",
+	    0600);
+	setenv("NETRC", path, 1);
+	secret_set_keyring_timeout(1);
+	for (i = 0; i < sizeof(kcases) / sizeof(kcases[0]); i++) {
+		c = &kcases[i];
+		asked = c->asked && secret_have_keyring();
+		set_env("DBUS_SESSION_BUS_ADDRESS", "unix:path=", c->bus);
+		set_env("XDG_RUNTIME_DIR", NULL, c->xdg);
+		out = NULL;
+		t0 = now_ms();
+		rc = get("alice", "smtp.example.org", NULL, NULL, &out, &e);
+		ms = now_ms() - t0;
+		tap_ok(rc == 0 && out != NULL && strcmp(out, "np") == 0 &&
+		    (asked ? ms >= 900 && ms < 5000 : ms < 800) &&
+		    (c->bus != NULL || getenv("DBUS_SESSION_BUS_ADDRESS") ==
+		    NULL), "%s%s, then netrc (%lld ms)", c->name,
+		    secret_have_keyring() ? "" : " (built without libsecret)",
+		    ms);
+		free_secret(out);
+	}
+	secret_set_keyring_timeout(0);
+	unsetenv("DBUS_SESSION_BUS_ADDRESS");
+	unsetenv("XDG_RUNTIME_DIR");
+	close(fd);
+}
+
 static void
 cleanup(void)
 {
 	char path[64];
+
+	snprintf(path, sizeof(path), "%s/bus", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/file/bus", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/file", dir);
+	rmdir(path);
 
 	snprintf(path, sizeof(path), "%s/netrc", dir);
 	unlink(path);
@@ -369,6 +479,7 @@ main(void)
 	test_eval();
 	test_timeout();
 	test_netrc();
+	test_keyring();
 	test_prompt();
 	status = tap_done();
 	cleanup();
