@@ -250,17 +250,17 @@ esac
 like "$PF_LOG" 'MAIL FROM:<envelope@outbox\.test>.* SIZE=[0-9]+' "-t message: SIZE= sent on MAIL FROM"
 like "$PF_LOG" 'MAIL FROM:<envelope@outbox\.test>.* BODY=8BITMIME' \
     "-t message with an 8-bit body: BODY=8BITMIME on MAIL FROM (8BITMIME offered)"
-# every session that sent a message ended with QUIT
+# every session that sent a message (DATA or BDAT) ended with QUIT
 i=0
 while :; do
-	n_data=$(grep -c 'smtpd\[[0-9]*\]: disconnect from .* data=' "$PF_LOG")
+	n_data=$(grep -cE 'smtpd\[[0-9]*\]: disconnect from .* (data|bdat)=' "$PF_LOG")
 	if [ "$n_data" -ge 7 ] || [ $i -ge 50 ]; then
 		break
 	fi
 	sleep 0.1	# postlogd writes asynchronously
 	i=$((i + 1))
 done
-n_quit=$(grep 'smtpd\[[0-9]*\]: disconnect from .* data=' "$PF_LOG" | grep -c ' quit=')
+n_quit=$(grep -E 'smtpd\[[0-9]*\]: disconnect from .* (data|bdat)=' "$PF_LOG" | grep -c ' quit=')
 if [ "$n_data" -ge 7 ] && [ "$n_quit" -eq "$n_data" ]; then
 	ok "every session ended with QUIT ($n_quit of $n_data)"
 else

@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "limits.h"
+#include "mailparam.h"
 #include "reply.h"
 #include "smtp.h"
 #include "status.h"
@@ -525,7 +527,8 @@ test_partial_io(void)
 	script_set_max_io(r.sc, 3);
 	{
 		const char *rcpt[] = { "b@example.org", "c@example.org" };
-		struct envelope env = { "a@example.org", rcpt, 2, 0, 0 };
+		struct envelope env = { .from = "a@example.org", .rcpt = rcpt,
+		    .nrcpt = 2 };
 		struct body b = { DEF_BODY, strlen(DEF_BODY), 0, 5, 0 };
 
 		r.rc = smtp_open(r.sm, &r.e);
@@ -556,7 +559,8 @@ test_stall(void)
 		"connection lost after the end of data",
 	};
 	const char *rcpt[] = { "b@example.org" };
-	struct envelope env = { "a@example.org", rcpt, 1, 0, 0 };
+	struct envelope env = { .from = "a@example.org", .rcpt = rcpt,
+	    .nrcpt = 1 };
 	struct body b;
 	struct run r;
 	size_t i;
@@ -670,7 +674,8 @@ static void
 test_rset_reuse(void)
 {
 	const char *rcpt[] = { "b@example.org" };
-	struct envelope env = { "a@example.org", rcpt, 1, 0, 0 };
+	struct envelope env = { .from = "a@example.org", .rcpt = rcpt,
+	    .nrcpt = 1 };
 	struct body b = { DEF_BODY, strlen(DEF_BODY), 0, 0, 0 };
 	struct run r;
 	char why[2048];
@@ -696,7 +701,8 @@ static void
 test_body_failure(void)
 {
 	const char *rcpt[] = { "b@example.org" };
-	struct envelope env = { "a@example.org", rcpt, 1, 0, 0 };
+	struct envelope env = { .from = "a@example.org", .rcpt = rcpt,
+	    .nrcpt = 1 };
 	struct body b = { DEF_BODY, strlen(DEF_BODY), 0, 4, 1 };
 	struct run r;
 	char why[2048];
@@ -743,7 +749,8 @@ test_big_message(void)
 	struct body b;
 	struct run r;
 	const char *rcpt[] = { "b@example.org" };
-	struct envelope env = { "a@example.org", rcpt, 1, 0, 1 };
+	struct envelope env = { .from = "a@example.org", .rcpt = rcpt,
+	    .nrcpt = 1, .quit_after = 1 };
 	char *enc;
 	size_t elen = 0;
 
@@ -889,6 +896,567 @@ test_stream(void)
 	}
 }
 
+/* ------------------------------------------------------------ extensions */
+
+#define EHLO_ALL	EHLO_C "S: 250-mx.example\nS: 250-PIPELINING\n" \
+			"S: 250-SIZE 1000000\nS: 250-8BITMIME\nS: 250-SMTPUTF8\n" \
+			"S: 250-CHUNKING\nS: 250-BINARYMIME\nS: 250-DSN\n" \
+			"S: 250 ENHANCEDSTATUSCODES\n"
+#define EHLO_CHUNK	EHLO_C "S: 250-mx.example\nS: 250-PIPELINING\n" \
+			"S: 250-8BITMIME\nS: 250 CHUNKING\n"
+#define EHLO_CHUNK1	EHLO_C "S: 250-mx.example\nS: 250 CHUNKING\n"
+#define EHLO_7BIT	EHLO_C "S: 250-mx.example\nS: 250 PIPELINING\n"
+#define EHLO_UTF8	EHLO_C "S: 250-mx.example\nS: 250-PIPELINING\n" \
+			"S: 250-8BITMIME\nS: 250 SMTPUTF8\n"
+#define EHLO_DSN	EHLO_C "S: 250-mx.example\nS: 250-PIPELINING\n" \
+			"S: 250 DSN\n"
+#define LHLO_CHUNK	"C: LHLO " HELO "\nS: 250-mx.example\n" \
+			"S: 250-PIPELINING\nS: 250 CHUNKING\n"
+/* DEF_BODY with CRLF line ends, as BDAT carries it. */
+#define BDAT_DEF	"C: BDAT 22 LAST\nC= Subject: hi\\r\\n\\r\\nhello\\r\\n\n"
+#define BYE		"S: 221 2.0.0 bye\n"
+#define TOO_MANY	"S: 452 4.5.3 Error: too many recipients\n"
+
+enum {
+	X_PARTIAL = 0x100,	/* env.allow_partial */
+	X_REWIND = 0x200,	/* env.rewind set */
+	X_VERIFY = 0x400,	/* smtp_verify instead of smtp_send */
+	X_DSNREQ = 0x800,	/* env.dsn_required */
+};
+
+struct ext_case {
+	const char	*name;
+	unsigned	 flags;		/* F_* and X_* */
+	const char	*from;		/* NULL: a@example.org */
+	const char	*rcpts;		/* NULL: DEF_RCPTS */
+	const char	*body;		/* NULL: DEF_BODY */
+	int		 body_8bit;
+	const char	*utf8_field;
+	enum body_type	 bt;
+	const char	*notify, *ret, *envid;
+	const char	*script;
+	int		 want_exit;
+	const char	*want_msg;	/* substring of the error, or NULL */
+	const char	*want_fates;	/* per recipient: D R A or -, or NULL */
+	int		 want_flights;	/* -1: not checked */
+};
+
+/* The fates heard through env.report, one letter per recipient. */
+static void
+fate_letter(void *ctx, size_t i, enum rcpt_fate f, enum err_kind k,
+    const char *reply)
+{
+	char *s = ctx;
+
+	(void)k;
+	(void)reply;
+	s[i] = f == RCPT_DELIVERED ? 'D' : f == RCPT_REFUSED ? 'R' : 'A';
+}
+
+static void
+body_rewind(void *ctx)
+{
+	((struct body *)ctx)->off = 0;
+}
+
+static void
+run_ext(const struct ext_case *c, struct run *r, char *fates)
+{
+	char rcopy[1024];
+	const char *rcpt[16];
+	struct envelope env;
+	struct body b;
+
+	run_start(r, c->script, c->flags, 3000);
+	memset(&env, 0, sizeof(env));
+	snprintf(rcopy, sizeof(rcopy), "%s", c->rcpts ? c->rcpts : DEF_RCPTS);
+	env.from = c->from ? c->from : "a@example.org";
+	env.rcpt = rcpt;
+	env.nrcpt = split(rcopy, rcpt, 16);
+	env.quit_after = (c->flags & F_QUITAFTER) != 0;
+	env.body_8bit = c->body_8bit;
+	env.utf8_field = c->utf8_field;
+	env.body = c->bt;
+	env.dsn_notify = c->notify;
+	env.dsn_return = c->ret;
+	env.envid = c->envid;
+	env.dsn_required = (c->flags & X_DSNREQ) != 0;
+	env.allow_partial = (c->flags & X_PARTIAL) != 0;
+	env.rewind = (c->flags & X_REWIND) ? body_rewind : NULL;
+	env.report = fate_letter;
+	env.report_ctx = fates;
+	memset(fates, '-', env.nrcpt);
+	fates[env.nrcpt] = '\0';
+	memset(&b, 0, sizeof(b));
+	b.p = c->body ? c->body : DEF_BODY;
+	b.len = strlen(b.p);
+	r->rc = smtp_open(r->sm, &r->e);
+	if (r->rc == 0 && (c->flags & X_VERIFY))
+		r->rc = smtp_verify(r->sm, &env, &r->e);
+	else if (r->rc == 0)
+		r->rc = smtp_send(r->sm, &env, body_read, &b, &r->res, &r->e);
+	snprintf(r->state, sizeof(r->state), "%s", smtp_state_name(r->sm));
+	smtp_quit(r->sm);
+}
+
+static const struct ext_case ext_cases[] = {
+	/* CHUNKING (RFC 3030) */
+	{ "BDAT LAST with the envelope and QUIT: one flight",
+	  F_QUITAFTER, NULL, "b@example.org", NULL, 0, NULL, 0, NULL, NULL,
+	  NULL,
+	  GREET EHLO_CHUNK MAIL_A RCPT_B BDAT_DEF "C: QUIT\n" OK OK QUEUED BYE,
+	  0, NULL, "D", 2 },
+	{ "BDAT: two recipients wait for the RCPT replies", F_QUITAFTER,
+	  NULL, NULL, NULL, 0, NULL, 0, NULL, NULL, NULL,
+	  GREET EHLO_CHUNK MAIL_A RCPT_B RCPT_C OK OK OK BDAT_DEF "C: QUIT\n"
+	  QUEUED BYE,
+	  0, NULL, "DD", 3 },
+	{ "BDAT: a refused recipient, nothing sent", F_QUITAFTER, NULL, NULL,
+	  NULL, 0, NULL, 0, NULL, NULL, NULL,
+	  GREET EHLO_CHUNK MAIL_A RCPT_B RCPT_C OK OK
+	  "S: 550 5.1.1 <c@example.org>: unknown\n" QUIT,
+	  67, "RCPT TO:<c@example.org>: 550 5.1.1", "-R", 3 },
+	{ "BDAT with the envelope, one recipient refused", F_QUITAFTER, NULL,
+	  "b@example.org", NULL, 0, NULL, 0, NULL, NULL, NULL,
+	  GREET EHLO_CHUNK MAIL_A RCPT_B BDAT_DEF "C: QUIT\n" OK
+	  "S: 550 5.1.1 unknown user\nS: 554 5.5.1 no valid recipients\n" BYE,
+	  67, "RCPT TO:<b@example.org>: 550 5.1.1 unknown user", "R", 2 },
+	{ "BDAT with the envelope, MAIL refused 451", F_QUITAFTER, NULL,
+	  "b@example.org", NULL, 0, NULL, 0, NULL, NULL, NULL,
+	  GREET EHLO_CHUNK MAIL_A RCPT_B BDAT_DEF "C: QUIT\n"
+	  "S: 451 4.3.0 later\nS: 503 5.5.1 need MAIL\n"
+	  "S: 503 5.5.1 need RCPT\n" BYE,
+	  75, "MAIL FROM:<a@example.org>: 451 4.3.0 later", "-", 2 },
+	{ "BDAT --allow-partial: with the envelope, no QUIT along",
+	  F_QUITAFTER | X_PARTIAL, NULL, NULL, NULL, 0, NULL, 0, NULL, NULL,
+	  NULL,
+	  GREET EHLO_CHUNK MAIL_A RCPT_B RCPT_C BDAT_DEF OK
+	  "S: 550 5.1.1 no such user\n" OK QUEUED QUIT,
+	  0, NULL, "RD", 3 },
+	{ "BDAT: empty message", F_QUITAFTER, NULL, "b@example.org", "", 0,
+	  NULL, 0, NULL, NULL, NULL,
+	  GREET EHLO_CHUNK MAIL_A RCPT_B "C: BDAT 0 LAST\nC: QUIT\n" OK OK
+	  QUEUED BYE,
+	  0, NULL, "D", 2 },
+	{ "BDAT: line ends made CRLF, no dot-stuffing", 0, NULL,
+	  "b@example.org", ".a\n..\r\nb\rc", 0, NULL, 0, NULL, NULL, NULL,
+	  GREET EHLO_CHUNK MAIL_A RCPT_B
+	  "C: BDAT 13 LAST\nC= .a\\r\\n..\\r\\nb c\\r\\n\n" OK OK QUEUED QUIT,
+	  0, NULL, "D", -1 },
+	{ "BDAT LAST refused 552", 0, NULL, "b@example.org", NULL, 0, NULL, 0,
+	  NULL, NULL, NULL,
+	  GREET EHLO_CHUNK MAIL_A RCPT_B BDAT_DEF OK OK
+	  "S: 552 5.3.4 message too big\n" QUIT,
+	  69, "end of data: 552 5.3.4 message too big", "-", -1 },
+	{ "BDAT LAST 451", 0, NULL, "b@example.org", NULL, 0, NULL, 0, NULL,
+	  NULL, NULL,
+	  GREET EHLO_CHUNK MAIL_A RCPT_B BDAT_DEF OK OK
+	  "S: 451 4.3.0 try later\n" QUIT,
+	  75, "end of data: 451 4.3.0 try later", "-", -1 },
+	{ "BDAT LAST: connection lost", 0, NULL, "b@example.org", NULL, 0,
+	  NULL, 0, NULL, NULL, NULL,
+	  GREET EHLO_CHUNK MAIL_A RCPT_B BDAT_DEF OK OK "EOF\n",
+	  75, "the message may have been delivered", "-", -1 },
+	{ "BDAT LAST: malformed reply", 0, NULL, "b@example.org", NULL, 0,
+	  NULL, 0, NULL, NULL, NULL,
+	  GREET EHLO_CHUNK MAIL_A RCPT_B BDAT_DEF OK OK "S: 2x0 what\n",
+	  76, "malformed reply", "-", -1 },
+	{ "BDAT without PIPELINING: serial", F_QUITAFTER, NULL,
+	  "b@example.org", NULL, 0, NULL, 0, NULL, NULL, NULL,
+	  GREET EHLO_CHUNK1 MAIL_A OK RCPT_B OK BDAT_DEF "C: QUIT\n" QUEUED BYE,
+	  0, NULL, "D", 4 },
+	/* BINARYMIME */
+	{ "BINARYMIME: header CRLF, body byte for byte", 0, NULL,
+	  "b@example.org", "Subject: b\n\n\x01x\r\ny\n\rz", 1, NULL,
+	  BODY_BINARYMIME, NULL, NULL, NULL,
+	  GREET EHLO_ALL "C: MAIL FROM:<a@example.org> BODY=BINARYMIME\n"
+	  RCPT_B "C: BDAT 22 LAST\nC= Subject: b\\r\\n\\r\\n\\x01x\\r\\ny\\n\\rz\n"
+	  OK OK QUEUED QUIT,
+	  0, NULL, "D", -1 },
+	{ "BINARYMIME not offered, 8-bit body: 69 before MAIL", 0, NULL,
+	  "b@example.org", "\xc3\xa9\n", 1, NULL, BODY_BINARYMIME, NULL,
+	  NULL, NULL,
+	  GREET EHLO_CHUNK QUIT,
+	  69, "declared BINARYMIME (-B) and holds 8-bit bytes, but the "
+	  "server does not offer BINARYMIME", "-", -1 },
+	{ "BINARYMIME not offered, ASCII body: sent as usual", 0, NULL,
+	  "b@example.org", NULL, 0, NULL, BODY_BINARYMIME, NULL, NULL, NULL,
+	  GREET EHLO_PIPE MAIL_A RCPT_B DATA_C OK OK GO BODY_ENC QUEUED QUIT,
+	  0, NULL, "D", -1 },
+	/* 8BITMIME */
+	{ "8-bit body: BODY=8BITMIME", 0, NULL, "b@example.org",
+	  "Subject: x\n\n\xc3\xa9t\xc3\xa9\n", 1, NULL, 0, NULL, NULL, NULL,
+	  GREET EHLO_PIPE "C: MAIL FROM:<a@example.org> BODY=8BITMIME\n"
+	  RCPT_B DATA_C OK OK GO
+	  "C= Subject: x\\r\\n\\r\\n\\xc3\\xa9t\\xc3\\xa9\\r\\n.\\r\\n\n"
+	  QUEUED QUIT,
+	  0, NULL, "D", -1 },
+	{ "8-bit body, no 8BITMIME: 69 before MAIL", 0, NULL, "b@example.org",
+	  "\xc3\xa9\n", 1, NULL, 0, NULL, NULL, NULL,
+	  GREET EHLO_7BIT QUIT,
+	  69, "the message body holds 8-bit bytes, but the server does not "
+	  "offer 8BITMIME", "-", 2 },
+	{ "-B8BITMIME, ASCII body, no 8BITMIME: sent as it is", 0, NULL,
+	  "b@example.org", NULL, 0, NULL, BODY_8BITMIME, NULL, NULL, NULL,
+	  GREET EHLO_7BIT MAIL_A RCPT_B DATA_C OK OK GO BODY_ENC QUEUED QUIT,
+	  0, NULL, "D", -1 },
+	{ "-B8BITMIME, ASCII body, 8BITMIME offered: declared", 0, NULL,
+	  "b@example.org", NULL, 0, NULL, BODY_8BITMIME, NULL, NULL, NULL,
+	  GREET EHLO_PIPE "C: MAIL FROM:<a@example.org> BODY=8BITMIME\n"
+	  RCPT_B DATA_C OK OK GO BODY_ENC QUEUED QUIT,
+	  0, NULL, "D", -1 },
+	/* SMTPUTF8 (RFC 6531) and the A-label downgrade */
+	{ "UTF-8 recipient, SMTPUTF8 offered", 0, NULL,
+	  "j\xc3\xb6rg@b\xc3\xbc" "cher.example", NULL, 0, NULL, 0, NULL,
+	  NULL, NULL,
+	  GREET EHLO_UTF8 "C: MAIL FROM:<a@example.org> SMTPUTF8\n"
+	  "C: RCPT TO:<j\xc3\xb6rg@b\xc3\xbc" "cher.example>\n" DATA_C OK OK
+	  GO BODY_ENC QUEUED QUIT,
+	  0, NULL, "D", -1 },
+	{ "UTF-8 domain, no SMTPUTF8: its A-label", 0,
+	  "s@B\xc3\xbc" "cher.example", "b@fa\xc3\x9f.de", NULL, 0, NULL, 0,
+	  NULL, NULL, NULL,
+	  GREET EHLO_PIPE "C: MAIL FROM:<s@xn--bcher-kva.example>\n"
+	  "C: RCPT TO:<b@xn--fa-hia.de>\n" DATA_C OK OK GO BODY_ENC QUEUED
+	  QUIT,
+	  0, NULL, "D", -1 },
+	{ "UTF-8 local part, no SMTPUTF8: 69 naming it", 0, NULL,
+	  "b@example.org,j\xc3\xb6rg@example.org", NULL, 0, NULL, 0, NULL,
+	  NULL, NULL,
+	  GREET EHLO_PIPE QUIT,
+	  69, "the address <j\xc3\xb6rg@example.org> has a non-ASCII local "
+	  "part, and the server does not offer SMTPUTF8", "--", 2 },
+	{ "UTF-8 sender local part, no SMTPUTF8: 69", 0,
+	  "\xc3\xa9@example.org", "b@example.org", NULL, 0, NULL, 0, NULL,
+	  NULL, NULL,
+	  GREET EHLO_PIPE QUIT,
+	  69, "the address <\xc3\xa9@example.org> has a non-ASCII", "-", 2 },
+	{ "UTF-8 header, no SMTPUTF8: 69 naming the field", 0, NULL,
+	  "b@example.org", "Subject: \xc3\xa9\n\nx\n", 0, "Subject", 0, NULL,
+	  NULL, NULL,
+	  GREET EHLO_PIPE QUIT,
+	  69, "the header field Subject holds UTF-8, but the server does "
+	  "not offer SMTPUTF8", "-", 2 },
+	{ "UTF-8 header, SMTPUTF8: SMTPUTF8 and 8BITMIME", 0, NULL,
+	  "b@example.org", "Subject: \xc3\xa9\n\nx\n", 0, "Subject", 0, NULL,
+	  NULL, NULL,
+	  GREET EHLO_UTF8 "C: MAIL FROM:<a@example.org> BODY=8BITMIME "
+	  "SMTPUTF8\n" RCPT_B DATA_C OK OK GO
+	  "C= Subject: \\xc3\\xa9\\r\\n\\r\\nx\\r\\n.\\r\\n\n" QUEUED QUIT,
+	  0, NULL, "D", -1 },
+	{ "ASCII only: no SMTPUTF8 even when offered", 0, NULL,
+	  "b@example.org", NULL, 0, NULL, 0, NULL, NULL, NULL,
+	  GREET EHLO_UTF8 MAIL_A RCPT_B DATA_C OK OK GO BODY_ENC QUEUED QUIT,
+	  0, NULL, "D", -1 },
+	/* DSN (RFC 3461) */
+	{ "DSN: RET, ENVID in xtext, NOTIFY, ORCPT", 0, NULL,
+	  "b+x@example.org", NULL, 0, NULL, 0, "success,failure", "headers",
+	  "id+1=x y",
+	  GREET EHLO_DSN "C: MAIL FROM:<a@example.org> RET=HDRS "
+	  "ENVID=id+2B1+3Dx+20y\n"
+	  "C: RCPT TO:<b+x@example.org> NOTIFY=SUCCESS,FAILURE "
+	  "ORCPT=rfc822;b+2Bx@example.org\n" DATA_C OK OK GO BODY_ENC QUEUED
+	  QUIT,
+	  0, NULL, "D", -1 },
+	{ "DSN: NOTIFY=NEVER, RET=FULL", 0, NULL, "b@example.org", NULL, 0,
+	  NULL, 0, "never", "full", NULL,
+	  GREET EHLO_DSN "C: MAIL FROM:<a@example.org> RET=FULL\n"
+	  "C: RCPT TO:<b@example.org> NOTIFY=NEVER "
+	  "ORCPT=rfc822;b@example.org\n" DATA_C OK OK GO BODY_ENC QUEUED QUIT,
+	  0, NULL, "D", -1 },
+	{ "DSN: utf-8 ORCPT under SMTPUTF8 (RFC 6533)", 0, NULL,
+	  "\xc3\xbc+1@b\xc3\xbc" "cher.example", NULL, 0, NULL, 0, "delay",
+	  NULL, NULL,
+	  GREET EHLO_ALL "C: MAIL FROM:<a@example.org> SMTPUTF8\n"
+	  "C: RCPT TO:<\xc3\xbc+1@b\xc3\xbc" "cher.example> NOTIFY=DELAY "
+	  "ORCPT=utf-8;\xc3\xbc\\\\x{2B}1@b\xc3\xbc" "cher.example\n"
+	  "C: BDAT 22 LAST\nC= Subject: hi\\r\\n\\r\\nhello\\r\\n\n" OK OK
+	  QUEUED QUIT,
+	  0, NULL, "D", -1 },
+	{ "DSN not offered: sent without", 0, NULL, "b@example.org", NULL, 0,
+	  NULL, 0, "success", "full", "x",
+	  GREET EHLO_PIPE MAIL_A RCPT_B DATA_C OK OK GO BODY_ENC QUEUED QUIT,
+	  0, NULL, "D", -1 },
+	{ "DSN not offered, dsn_required: 69", X_DSNREQ, NULL,
+	  "b@example.org", NULL, 0, NULL, 0, "success", NULL, NULL,
+	  GREET EHLO_PIPE QUIT,
+	  69, "delivery status notifications are required (dsn_required), "
+	  "but the server does not offer DSN", "-", 2 },
+	/* Many recipients: 452 (RFC 5321 4.5.3.1.10) */
+	{ "452: the rest in a second transaction", F_QUITAFTER | X_REWIND,
+	  NULL, "b@example.org,c@example.org,d@example.org", NULL, 0, NULL, 0,
+	  NULL, NULL, NULL,
+	  GREET EHLO_PIPE MAIL_A RCPT_B RCPT_C RCPT_D DATA_C OK OK TOO_MANY
+	  TOO_MANY GO BODY_ENC QUEUED
+	  MAIL_A RCPT_C RCPT_D DATA_C OK OK OK GO BODY_ENC "C: QUIT\n" QUEUED
+	  BYE,
+	  0, NULL, "DDD", 5 },
+	{ "452: a later transaction fails: 75, not 67", X_REWIND, NULL,
+	  "b@example.org,c@example.org,d@example.org", NULL, 0, NULL, 0, NULL,
+	  NULL, NULL,
+	  GREET EHLO_PIPE MAIL_A RCPT_B RCPT_C RCPT_D DATA_C OK OK TOO_MANY
+	  TOO_MANY GO BODY_ENC QUEUED
+	  MAIL_A RCPT_C RCPT_D DATA_C OK "S: 550 5.1.1 unknown\n" OK GO,
+	  75, "RCPT TO:<c@example.org>: 550 5.1.1 unknown; the server "
+	  "limited the recipients per transaction and an earlier transaction "
+	  "already delivered to 1 recipient", "DR-", -1 },
+	{ "452: the later end of data refused: 75", X_REWIND, NULL, NULL,
+	  NULL, 0, NULL, 0, NULL, NULL, NULL,
+	  GREET EHLO_PIPE MAIL_A RCPT_B RCPT_C DATA_C OK OK TOO_MANY GO
+	  BODY_ENC QUEUED MAIL_A RCPT_C DATA_C OK OK GO BODY_ENC
+	  "S: 554 5.7.1 rejected\n" QUIT,
+	  75, "end of data: 554 5.7.1 rejected; the server limited", "D-",
+	  -1 },
+	{ "452 to the first recipient: temporary", X_REWIND, NULL, NULL, NULL,
+	  0, NULL, 0, NULL, NULL, NULL,
+	  GREET EHLO_PIPE MAIL_A RCPT_B RCPT_C DATA_C OK TOO_MANY TOO_MANY
+	  "S: 554 5.5.1 no valid recipients\n" QUIT,
+	  75, "RCPT TO:<b@example.org>: 452 4.5.3 Error: too many", "--",
+	  -1 },
+	{ "452 without PIPELINING: the rest not even asked", X_REWIND, NULL,
+	  "b@example.org,c@example.org,d@example.org", NULL, 0, NULL, 0, NULL,
+	  NULL, NULL,
+	  GREET EHLO_PLAIN MAIL_A OK RCPT_B OK RCPT_C TOO_MANY DATA_C GO
+	  BODY_ENC QUEUED MAIL_A OK RCPT_C OK RCPT_D OK DATA_C GO BODY_ENC
+	  QUEUED QUIT,
+	  0, NULL, "DDD", -1 },
+	{ "452 with BDAT and --allow-partial", X_REWIND | X_PARTIAL |
+	  F_QUITAFTER, NULL, NULL, NULL, 0, NULL, 0, NULL, NULL, NULL,
+	  GREET EHLO_CHUNK MAIL_A RCPT_B RCPT_C BDAT_DEF OK OK TOO_MANY QUEUED
+	  MAIL_A RCPT_C BDAT_DEF "C: QUIT\n" OK OK QUEUED BYE,
+	  0, NULL, "DD", -1 },
+	/* --allow-partial */
+	{ "--allow-partial: DATA to the accepted ones", X_PARTIAL, NULL,
+	  "b@example.org,c@example.org,d@example.org", NULL, 0, NULL, 0, NULL,
+	  NULL, NULL,
+	  GREET EHLO_PIPE MAIL_A RCPT_B RCPT_C RCPT_D DATA_C OK OK
+	  "S: 550 5.1.1 unknown\n" OK GO BODY_ENC QUEUED QUIT,
+	  0, NULL, "DRD", -1 },
+	{ "--allow-partial: all refused", X_PARTIAL, NULL, NULL, NULL, 0,
+	  NULL, 0, NULL, NULL, NULL,
+	  GREET EHLO_PIPE MAIL_A RCPT_B RCPT_C DATA_C OK
+	  "S: 550 5.1.1 unknown\nS: 451 4.3.0 later\n"
+	  "S: 554 5.5.1 no valid recipients\n" QUIT,
+	  67, "RCPT TO:<b@example.org>: 550 5.1.1 unknown", "RR", -1 },
+	{ "--allow-partial without PIPELINING goes on after a refusal",
+	  X_PARTIAL, NULL, NULL, NULL, 0, NULL, 0, NULL, NULL, NULL,
+	  GREET EHLO_PLAIN MAIL_A OK RCPT_B "S: 550 5.1.1 unknown\n" RCPT_C OK
+	  DATA_C GO BODY_ENC QUEUED QUIT,
+	  0, NULL, "RD", -1 },
+	/* LMTP (RFC 2033) */
+	{ "LMTP with BDAT: one reply per recipient", F_LMTP, NULL,
+	  "b@example.org,c@example.org,d@example.org", NULL, 0, NULL, 0, NULL,
+	  NULL, NULL,
+	  GREET LHLO_CHUNK MAIL_A RCPT_B RCPT_C RCPT_D OK OK OK OK BDAT_DEF
+	  "S: 250 2.0.0 <b@example.org> saved\n"
+	  "S: 250 2.0.0 <c@example.org> saved\n"
+	  "S: 250 2.0.0 <d@example.org> saved\n" QUIT,
+	  0, NULL, "DDD", -1 },
+	{ "LMTP --allow-partial: mixed replies", F_LMTP | X_PARTIAL, NULL,
+	  "b@example.org,c@example.org,d@example.org", NULL, 0, NULL, 0, NULL,
+	  NULL, NULL,
+	  GREET "C: LHLO " HELO "\nS: 250-mx.example\nS: 250 PIPELINING\n"
+	  MAIL_A RCPT_B RCPT_C RCPT_D DATA_C OK "S: 550 5.1.1 unknown\n" OK OK
+	  GO BODY_ENC "S: 250 2.0.0 saved\nS: 452 4.2.2 over quota\n" QUIT,
+	  0, NULL, "RDR", -1 },
+	{ "LMTP: mixed replies, all-or-nothing", F_LMTP, NULL, NULL, NULL, 0,
+	  NULL, 0, NULL, NULL, NULL,
+	  GREET LHLO_CHUNK MAIL_A RCPT_B RCPT_C OK OK OK BDAT_DEF
+	  "S: 452 4.2.2 over quota\nS: 250 2.0.0 saved\n" QUIT,
+	  75, "end of data: <b@example.org>: 452 4.2.2 over quota (delivered "
+	  "to 1 other recipient)", "RD", -1 },
+	/* -bv */
+	{ "verify: pipelined, then RSET", X_VERIFY, NULL, NULL, NULL, 0, NULL,
+	  0, NULL, NULL, NULL,
+	  GREET EHLO_PIPE MAIL_A RCPT_B RCPT_C OK OK "S: 550 5.1.1 unknown\n"
+	  "C: RSET\nS: 250 2.0.0 ok\n" QUIT,
+	  0, NULL, "AR", 4 },
+	{ "verify: serial asks every recipient", X_VERIFY, NULL, NULL, NULL, 0,
+	  NULL, 0, NULL, NULL, NULL,
+	  GREET EHLO_PLAIN MAIL_A OK RCPT_B "S: 550 5.1.1 unknown\n" RCPT_C OK
+	  "C: RSET\nS: 250 2.0.0 ok\n" QUIT,
+	  0, NULL, "RA", -1 },
+	{ "verify: 452 splits into rounds", X_VERIFY, NULL,
+	  "b@example.org,c@example.org,d@example.org", NULL, 0, NULL, 0, NULL,
+	  NULL, NULL,
+	  GREET EHLO_PIPE MAIL_A RCPT_B RCPT_C RCPT_D OK OK TOO_MANY TOO_MANY
+	  "C: RSET\nS: 250 ok\n" MAIL_A RCPT_C RCPT_D OK OK OK
+	  "C: RSET\nS: 250 ok\n" QUIT,
+	  0, NULL, "AAA", -1 },
+	{ "verify: MAIL refused", X_VERIFY, NULL, NULL, NULL, 0, NULL, 0, NULL,
+	  NULL, NULL,
+	  GREET EHLO_PIPE MAIL_A RCPT_B RCPT_C "S: 553 5.7.1 sender refused\n"
+	  "S: 503 5.5.1 need MAIL\nS: 503 5.5.1 need MAIL\n" QUIT,
+	  69, "MAIL FROM:<a@example.org>: 553 5.7.1 sender refused", "--",
+	  -1 },
+	{ "verify: UTF-8 domain without SMTPUTF8", X_VERIFY, NULL,
+	  "b@b\xc3\xbc" "cher.example", NULL, 0, NULL, 0, NULL, NULL, NULL,
+	  GREET EHLO_PIPE MAIL_A "C: RCPT TO:<b@xn--bcher-kva.example>\n" OK OK
+	  "C: RSET\nS: 250 ok\n" QUIT,
+	  0, NULL, "A", -1 },
+};
+
+static void
+test_ext_table(void)
+{
+	const struct ext_case *c;
+	char fates[32], why[2048];
+	struct run r;
+	size_t i;
+
+	for (i = 0; i < sizeof(ext_cases) / sizeof(ext_cases[0]); i++) {
+		c = &ext_cases[i];
+		run_ext(c, &r, fates);
+		if (!tap_ok(exit_of(&r) == c->want_exit, "%s: exit %d",
+		    c->name, c->want_exit))
+			tap_diag("got exit %d: %s", exit_of(&r), r.e.msg);
+		if (c->want_msg != NULL && !tap_ok(r.rc == -1 &&
+		    strstr(r.e.msg, c->want_msg) != NULL,
+		    "%s: message has \"%s\"", c->name, c->want_msg))
+			tap_diag("got: %s", r.e.msg);
+		if (!tap_ok(script_done(r.sc, why, sizeof(why)),
+		    "%s: exactly the scripted bytes", c->name))
+			tap_diag("%s", why);
+		if (c->want_fates != NULL) {
+			snprintf(why, sizeof(why), "%s: recipients %s",
+			    c->name, c->want_fates);
+			tap_str_eq(fates, c->want_fates, why);
+		}
+		if (c->want_flights >= 0 && !tap_ok(script_flights(r.sc) ==
+		    (unsigned long)c->want_flights, "%s: %d flights", c->name,
+		    c->want_flights))
+			tap_diag("got %lu", script_flights(r.sc));
+		run_end(&r);
+	}
+}
+
+/* A large message in BDAT chunks: the first one goes with the
+ * envelope, the rest once the envelope's replies are in, each chunk one
+ * spool read with its line ends made CRLF. */
+static void
+test_bdat_chunks(int fail_first)
+{
+	size_t n = 300 * 1024, i, k, o;
+	char *msg = xmalloc(n), *enc = xmalloc(2 * SPOOL_CHUNK), line[64];
+	const char *rcpt[] = { "b@example.org" };
+	struct envelope env = { 0 };
+	struct body b;
+	struct run r;
+	char why[2048];
+
+	for (i = 0; i < n; i++)
+		msg[i] = i % 64 == 63 ? '\n' : 'a' + (char)(i % 26);
+	run_start(&r, fail_first ? GREET EHLO_CHUNK1 MAIL_A OK RCPT_B OK :
+	    GREET EHLO_CHUNK MAIL_A RCPT_B, 0, 3000);
+	for (i = 0; i < n; i += k) {
+		k = n - i < SPOOL_CHUNK ? n - i : SPOOL_CHUNK;
+		for (o = 0; o < k; o++) {
+			if (msg[i + o] == '\n')
+				enc[o + (o / 64)] = '\r';
+			enc[o + (o + 1) / 64] = msg[i + o];
+		}
+		o = k + k / 64;
+		snprintf(line, sizeof(line), "C: BDAT %zu%s\n", o,
+		    i + k == n ? " LAST" : "");
+		script_add_text(r.sc, line);
+		script_add(r.sc, SC_EXPECT, enc, o);
+		if (fail_first) {
+			script_add_text(r.sc, "S: 552 5.3.4 too big\n" QUIT);
+			break;
+		}
+		if (i == 0)
+			script_add_text(r.sc, OK OK);
+	}
+	if (!fail_first)
+		script_add_text(r.sc, "C: QUIT\nS: 250 ok\nS: 250 ok\n" QUEUED
+		    BYE);
+	env.from = "a@example.org";
+	env.rcpt = rcpt;
+	env.nrcpt = 1;
+	env.quit_after = 1;
+	memset(&b, 0, sizeof(b));
+	b.p = msg;
+	b.len = n;
+	r.rc = smtp_open(r.sm, &r.e);
+	r.rc = r.rc == 0 ? smtp_send(r.sm, &env, body_read, &b, &r.res,
+	    &r.e) : -1;
+	smtp_quit(r.sm);
+	if (fail_first) {
+		tap_ok(r.rc == -1 && err_exit_code(r.e.kind) == 69 &&
+		    strstr(r.e.msg, "BDAT: 552 5.3.4 too big") != NULL,
+		    "BDAT chunk refused: 69, no more chunks (%s)", r.e.msg);
+	} else {
+		if (!tap_ok(r.rc == 0 && r.res.chunked && r.res.bytes ==
+		    n + n / 64, "300 KiB in 3 BDAT chunks (%llu bytes)",
+		    r.res.bytes))
+			tap_diag("%s", r.e.msg);
+	}
+	if (!tap_ok(script_done(r.sc, why, sizeof(why)), "BDAT chunks %s: "
+	    "exactly the scripted bytes", fail_first ? "refused" : "sent"))
+		tap_diag("%s", why);
+	run_end(&r);
+	free(msg);
+	free(enc);
+}
+
+/* xtext (RFC 3461) and RFC 6533's unitext, and the parameter lines. */
+static void
+test_params(void)
+{
+	static const struct {
+		const char	*in, *xtext, *unitext;
+	} t[] = {
+		{ "plain@example.org", "plain@example.org", "plain@example.org" },
+		{ "a+b=c@x", "a+2Bb+3Dc@x", "a\\x{2B}b\\x{3D}c@x" },
+		{ "\"a b\"@x", "\"a+20b\"@x", "\"a\\x{20}b\"@x" },
+		{ "a\\b@x", "a\\b@x", "a\\x{5C}b@x" },
+		{ "\xc3\xbc@x", "+C3+BC@x", "\xc3\xbc@x" },
+		{ "", "", "" },
+	};
+	struct mail_plan p;
+	struct envelope env;
+	struct caps c;
+	struct err e;
+	char buf[CMD_LINE_PARAM_MAX], big[ADDR_MAX + 1];
+	const char *rcpt[1];
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		xtext_encode(t[i].in, buf, sizeof(buf));
+		tap_str_eq(buf, t[i].xtext, "xtext");
+		unitext_encode(t[i].in, buf, sizeof(buf));
+		tap_str_eq(buf, t[i].unitext, "unitext");
+	}
+	tap_ok(xtext_encode("a=b", buf, 3) == 5 && strcmp(buf, "a") == 0 &&
+	    xtext_encode("a=b", buf, 5) == 5 && strcmp(buf, "a+3D") == 0 &&
+	    xtext_encode("a=b", buf, 6) == 5 && strcmp(buf, "a+3Db") == 0,
+	    "xtext: truncated safely, length needed returned");
+	/* An ORCPT over 500 characters is left out (RFC 3461 4.2). */
+	memset(big, '=', 200);
+	strcpy(big + 200, "@example.org");
+	rcpt[0] = big;
+	memset(&env, 0, sizeof(env));
+	memset(&c, 0, sizeof(c));
+	env.from = "";
+	env.rcpt = rcpt;
+	env.nrcpt = 1;
+	env.dsn_notify = "failure";
+	c.flags = CAP_DSN;
+	tap_ok(mailparam_plan(&p, &env, &c, &e) == 0 &&
+	    mailparam_rcpt(&p, &env, 0, buf, sizeof(buf)) == 0 &&
+	    strcmp(buf, " NOTIFY=FAILURE") == 0, "ORCPT over 500 left out "
+	    "(%s)", buf);
+	mailparam_free(&p);
+	env.envid = "x\xc3\xa9";
+	tap_ok(mailparam_check(&env, &e) == -1 && e.kind == ERR_USAGE,
+	    "ENVID: non-ASCII is 64");
+	memset(big, 'e', 101);
+	big[101] = '\0';
+	env.envid = big;
+	tap_ok(mailparam_check(&env, &e) == -1 && e.kind == ERR_USAGE &&
+	    strstr(e.msg, "longer than 100") != NULL, "ENVID: over 100 is 64");
+}
+
 int
 main(void)
 {
@@ -911,5 +1479,9 @@ main(void)
 	test_long_line();
 	test_big_message();
 	test_stream();
+	test_ext_table();
+	test_bdat_chunks(0);
+	test_bdat_chunks(1);
+	test_params();
 	return tap_done();
 }
