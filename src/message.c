@@ -9,7 +9,7 @@
  * fields dropped, a separator added) applied while reading it back.
  * This file does no encoding for the wire (dotstuff.c does).
  */
-#include "config.h"
+#include "autoconfig.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -320,16 +320,16 @@ take_chunk(struct message *m, struct rstate *st, size_t n, int dot_ends,
 	return 0;
 }
 
-/* Read fd to its end; after a lone "." line, read and discard. */
+/* Read the source to its end; after a lone "." line, read and discard. */
 static int
-read_input(struct message *m, struct rstate *st, int fd, int dot_ends,
-    struct err *e)
+read_input(struct message *m, struct rstate *st, message_src_fn src, void *ctx,
+    int dot_ends, struct err *e)
 {
 	ssize_t got;
 	int ended = 0, r;
 
 	for (;;) {
-		got = read(fd, st->buf + (ended ? 0 : st->carry), SPOOL_CHUNK);
+		got = src(ctx, st->buf + (ended ? 0 : st->carry), SPOOL_CHUNK);
 		if (got == -1 && errno == EINTR)
 			continue;
 		if (got == -1)
@@ -375,9 +375,23 @@ finish_read(struct message *m, struct rstate *st)
 	plan(m);
 }
 
+/* A message_src_fn over a descriptor. */
+static ssize_t
+fd_src(void *ctx, void *buf, size_t n)
+{
+	return read(*(int *)ctx, buf, n);
+}
+
 int
 message_read(struct message **mp, int fd, int dot_ends, const char *tmpdir,
     struct err *e)
+{
+	return message_read_src(mp, fd_src, &fd, dot_ends, tmpdir, e);
+}
+
+int
+message_read_src(struct message **mp, message_src_fn src, void *ctx,
+    int dot_ends, const char *tmpdir, struct err *e)
 {
 	struct message *m;
 	struct rstate st;
@@ -393,7 +407,7 @@ message_read(struct message **mp, int fd, int dot_ends, const char *tmpdir,
 	memset(&st, 0, sizeof(st));
 	st.bol = 1;
 	st.buf = xmalloc(SPOOL_CHUNK + 2);
-	r = read_input(m, &st, fd, dot_ends, e);
+	r = read_input(m, &st, src, ctx, dot_ends, e);
 	finish_read(m, &st);
 	free(st.buf);
 	if (r == -1 && m->facts.size == 0) {
@@ -841,6 +855,21 @@ message_prepare(struct message *m, const struct message_edits *ed,
 	return 0;
 }
 
+int
+message_undisclose(struct message *m, const char *to, struct err *e)
+{
+	if (has_ctl(to, strlen(to)))
+		return err_set(e, ERR_USAGE, "control character in the To "
+		    "header to add");
+	drop_all(m, "To");
+	drop_all(m, "Cc");
+	drop_all(m, "Bcc");
+	add_field(m, "To", to);
+	plan(m);
+	message_rewind(m);
+	return 0;
+}
+
 const char *
 message_id(const struct message *m)
 {
@@ -956,4 +985,40 @@ message_reader(void *ctx, void *buf, size_t n, struct err *e)
 		o += k;
 	}
 	return (ssize_t)o;
+}
+
+/* ---------------------------------------------------------------- 8-bit field */
+
+/* The field starting at f (up to end) holds a byte >= 0x80: its name. */
+static int
+name_of_8bit(const char *f, const char *end, char *name, size_t cap)
+{
+	size_t n;
+
+	if (!has_high(f, (size_t)(end - f)))
+		return 0;
+	for (n = 0; f + n < end && f[n] != ':' && f[n] != '\n'; n++)
+		;
+	snprintf(name, cap, "%.*s", (int)n, f);
+	return 1;
+}
+
+int
+message_8bit_field(const struct message *m, char *name, size_t cap)
+{
+	const char *p = m->added, *end = m->added + m->addedlen, *nl;
+	size_t i;
+
+	while (p != NULL && p < end) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		nl = nl != NULL ? nl + 1 : end;
+		if (name_of_8bit(p, nl, name, cap))
+			return 1;
+		p = nl;
+	}
+	for (i = 0; i < m->h.n; i++)
+		if (!m->drop[i] && name_of_8bit(m->hdr + m->h.f[i].start,
+		    m->hdr + m->h.f[i].end, name, cap))
+			return 1;
+	return 0;
 }

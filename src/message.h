@@ -38,9 +38,20 @@ struct message_facts {
  * read). Caller frees with message_free(). */
 int message_read(struct message **m, int fd, int dot_ends, const char *tmpdir,
     struct err *e);
+/* A source of input for message_read_src(), as read(2): > 0 bytes, 0 at
+ * the end, -1 with errno set. */
+typedef ssize_t (*message_src_fn)(void *ctx, void *buf, size_t n);
+/* message_read() from a function instead of a descriptor (-bs: serve.c
+ * undoes the SMTP dot-stuffing and ends the input at the final dot). */
+int message_read_src(struct message **m, message_src_fn src, void *ctx,
+    int dot_ends, const char *tmpdir, struct err *e);
 void message_free(struct message *m);
 
 const struct message_facts *message_facts(const struct message *m);
+/* The name of the first field of the edited header (fields added
+ * included, fields dropped left out) holding a byte >= 0x80, into name
+ * (capacity cap): 1, or 0 when there is none (SMTPUTF8 decides on it). */
+int message_8bit_field(const struct message *m, char *name, size_t cap);
 
 /* Copy the raw input, as read, to fd (the dead letter). */
 int message_copy_raw(const struct message *m, int fd, struct err *e);
@@ -71,6 +82,9 @@ struct message_edits {
  * (added or found) is available afterwards from message_id(). */
 int message_prepare(struct message *m, const struct message_edits *ed,
     struct err *e);
+/* After message_prepare(): drop To, Cc and Bcc and add "To: to" (msmtp's
+ * undisclosed_recipients). A control character in to is ERR_USAGE. */
+int message_undisclose(struct message *m, const char *to, struct err *e);
 /* The Message-ID (with <>), or NULL. */
 const char *message_id(const struct message *m);
 

@@ -9,6 +9,9 @@
 #include <string.h>
 
 #include "addr.h"
+#include "aliases.h"
+#include "config.h"
+#include "idn.h"
 #include "message.h"
 #include "run.h"
 #include "util.h"
@@ -77,12 +80,60 @@ header_rcpts(struct run *r, struct err *e)
 	return rc;
 }
 
+/* The account's aliases file and qualify_domain, applied to the bare
+ * local parts among the envelope recipients (aliases.c). */
+static int
+local_rcpts(struct run *r, struct err *e)
+{
+	const struct account *a = r->acct;
+	struct aliases *al = NULL;
+	char **out;
+	size_t n, i;
+
+	if (a == NULL || (a->aliases == NULL && a->qualify_domain == NULL))
+		return 0;
+	if (a->aliases != NULL && aliases_read(&al, a->aliases, e) < 0)
+		return -1;
+	if (aliases_expand(al, a->qualify_domain, r->rcpt, r->nrcpt, &out, &n,
+	    e) < 0) {
+		aliases_free(al);
+		return -1;
+	}
+	aliases_free(al);
+	for (i = 0; i < r->nrcpt; i++)
+		free(r->rcpt[i]);
+	free(r->rcpt);
+	r->rcpt = out;
+	r->nrcpt = n;
+	return 0;
+}
+
+/* IDN (idn.c): every recipient from index first on must have a valid
+ * domain before anything is sent; kind: ERR_USAGE for the command line,
+ * ERR_DATA for the header (CONTRACT 1). */
+static int
+idn_rcpts(struct run *r, size_t first, enum err_kind kind, struct err *e)
+{
+	size_t i;
+
+	for (i = first; i < r->nrcpt; i++)
+		if (idn_check_address(r->rcpt[i], kind, e) < 0)
+			return -1;
+	return 0;
+}
+
 int
 run_recipients(struct run *r, struct err *e)
 {
-	if (argv_rcpts(r, e) < 0)
+	size_t n_argv;
+
+	if (argv_rcpts(r, e) < 0 || idn_rcpts(r, 0, ERR_USAGE, e) < 0)
 		return -1;
-	if (r->opt.read_rcpts && header_rcpts(r, e) < 0)
+	n_argv = r->nrcpt;
+	if (r->opt.read_rcpts && (header_rcpts(r, e) < 0 ||
+	    idn_rcpts(r, n_argv, ERR_DATA, e) < 0))
+		return -1;
+	if (local_rcpts(r, e) < 0)
 		return -1;
 	if (r->nrcpt == 0)
 		return err_set(e, ERR_USAGE, "no recipients%s",

@@ -12,8 +12,10 @@
 #include "config.h"
 #include "idn.h"
 #include "log.h"
+#include "mailparam.h"
 #include "message.h"
 #include "net.h"
+#include "progress.h"
 #include "reply.h"
 #include "run.h"
 #include "sasl.h"
@@ -84,6 +86,10 @@ start_tls(struct run *r, struct session *ss, struct err *e)
 	if (ss->tls == NULL)
 		return -1;
 	log_debug(r->log, "-- %s with %s", ss->info.version, ss->info.cipher);
+	snprintf(r->res.tls_version, sizeof(r->res.tls_version), "%s",
+	    ss->info.version);
+	snprintf(r->res.tls_cipher, sizeof(r->res.tls_cipher), "%s",
+	    ss->info.cipher);
 	return 0;
 }
 
@@ -181,7 +187,149 @@ session_auth(struct run *r, struct session *ss, struct err *e)
 	if (sasl_auth(ss->sm, smtp_caps(ss->sm), &p, used, sizeof(used), e) < 0)
 		return -1;
 	log_debug(r->log, "-- authenticated with %s", used);
+	snprintf(r->res.auth_mech, sizeof(r->res.auth_mech), "%s", used);
 	return 0;
+}
+
+/* ------------------------------------------------------------ the envelope */
+
+/* What became of each recipient, as the engine told it (smtp.h). */
+struct fate {
+	int		 known;
+	enum rcpt_fate	 fate;
+	enum err_kind	 kind;
+	char		*reply;
+};
+
+static void
+fate_note(void *ctx, size_t i, enum rcpt_fate f, enum err_kind kind,
+    const char *reply)
+{
+	struct fate *ft = ctx;
+
+	ft[i].known = 1;
+	ft[i].fate = f;
+	ft[i].kind = kind;
+	free(ft[i].reply);
+	ft[i].reply = xstrdup(reply);
+}
+
+static void
+fates_free(struct fate *ft, size_t n)
+{
+	size_t i;
+
+	for (i = 0; ft != NULL && i < n; i++)
+		free(ft[i].reply);
+	free(ft);
+}
+
+/* An smtp_rewind_fn for the run's message (another transaction). */
+static void
+rewind_message(void *ctx)
+{
+	struct run *r = ctx;
+
+	message_rewind(r->msg);
+}
+
+/* -B: 7BIT, 8BITMIME or BINARYMIME, in any case (sendmail's values). */
+static int
+body_type(const char *v, enum body_type *bt, struct err *e)
+{
+	*bt = BODY_UNSET;
+	if (v == NULL)
+		return 0;
+	if (ascii_casecmp(v, "7BIT") == 0)
+		*bt = BODY_7BIT;
+	else if (ascii_casecmp(v, "8BITMIME") == 0)
+		*bt = BODY_8BITMIME;
+	else if (ascii_casecmp(v, "BINARYMIME") == 0)
+		*bt = BODY_BINARYMIME;
+	else
+		return err_set(e, ERR_USAGE, "-B%s: the body type is 7BIT, "
+		    "8BITMIME or BINARYMIME", v);
+	return 0;
+}
+
+/* The envelope for the run, checked as far as it can be before
+ * connecting (-B, -V, the sender's IDN: CONTRACT 1, 64). */
+static int
+make_envelope(struct run *r, struct envelope *env, char *field, size_t cap,
+    struct err *e)
+{
+	const struct account *a = r->acct;
+
+	memset(env, 0, sizeof(*env));
+	env->from = r->from;
+	env->rcpt = (const char *const *)r->rcpt;
+	env->nrcpt = r->nrcpt;
+	env->dsn_notify = a->dsn_notify;
+	env->dsn_return = a->dsn_return;
+	env->envid = r->opt.envid;
+	env->dsn_required = a->dsn_required == SET_ON;
+	env->allow_partial = r->opt.allow_partial;
+	if (body_type(r->opt.body_type, &env->body, e) < 0 ||
+	    mailparam_check(env, e) < 0 ||
+	    idn_check_address(env->from, ERR_USAGE, e) < 0)
+		return -1;
+	if (r->msg == NULL)
+		return 0;
+	env->size = message_wire_size(r->msg);
+	env->body_8bit = message_facts(r->msg)->body_8bit;
+	if (message_8bit_field(r->msg, field, cap))
+		env->utf8_field = field;
+	env->quit_after = 1;
+	env->rewind = rewind_message;
+	return 0;
+}
+
+/* A list of recipients whose fate is (or is not) f, on one line. */
+static void
+list_rcpts(const struct run *r, const struct fate *ft, int delivered)
+{
+	size_t i, n = 0, len = 0;
+	char *buf;
+
+	for (i = 0; i < r->nrcpt; i++)
+		len += strlen(r->rcpt[i]) + 4;
+	buf = xmalloc(len + 1);
+	buf[0] = '\0';
+	for (i = 0; i < r->nrcpt; i++) {
+		if ((ft[i].known && ft[i].fate == RCPT_DELIVERED) != delivered)
+			continue;
+		strcat(buf, n++ > 0 ? ", <" : "<");
+		strcat(buf, r->rcpt[i]);
+		strcat(buf, ">");
+	}
+	if (n > 0)
+		log_error("%s %zu recipient%s: %s", delivered ? "delivered to" :
+		    "NOT delivered to", n, n == 1 ? "" : "s", buf);
+	free(buf);
+}
+
+/* After the transaction(s): what the user must know. */
+static void
+tell_outcome(const struct run *r, const struct smtp_result *res,
+    const struct fate *ft, int rc)
+{
+	size_t i;
+
+	if (res->dsn_dropped)
+		log_warn("the server does not offer DSN: the message went "
+		    "without the delivery status notification requests "
+		    "(-N, -R, -V, dsn_notify, dsn_return; 'dsn_required on' "
+		    "refuses instead)");
+	if (rc < 0 && res->delivered > 0) {
+		/* CONTRACT 1: who got the message and who did not */
+		list_rcpts(r, ft, 1);
+		list_rcpts(r, ft, 0);
+		return;
+	}
+	for (i = 0; rc == 0 && i < r->nrcpt; i++)
+		if (ft[i].known && ft[i].fate == RCPT_REFUSED)
+			log_warn("<%s> refused, not delivered (--allow-partial): "
+			    "%s", r->rcpt[i], ft[i].reply);
 }
 
 int
@@ -190,8 +338,12 @@ run_deliver(struct run *r, struct err *e)
 	struct session ss = { 0 };
 	struct smtp_result res;
 	struct envelope env;
+	struct fate *ft = NULL;
+	char field[128];
 	int rc = -1;
 
+	if (make_envelope(r, &env, field, sizeof(field), e) < 0)
+		return -1;
 	/* The password first: a prompt or a helper must not race the
 	 * server's timeouts. */
 	if (r->acct->auth != NULL && r->password == NULL &&
@@ -200,22 +352,23 @@ run_deliver(struct run *r, struct err *e)
 	if (session_open(r, &ss, e) < 0 || session_starttls(r, &ss, e) < 0 ||
 	    session_auth(r, &ss, e) < 0)
 		goto out;
-	memset(&env, 0, sizeof(env));
-	env.from = r->from;
-	env.rcpt = (const char *const *)r->rcpt;
-	env.nrcpt = r->nrcpt;
-	env.size = message_wire_size(r->msg);
-	env.quit_after = 1;
+	ft = xcalloc(r->nrcpt, sizeof(*ft));
+	env.report = fate_note;
+	env.report_ctx = ft;
 	message_rewind(r->msg);
 	memset(&res, 0, sizeof(res));
-	if (smtp_send(ss.sm, &env, message_reader, r->msg, &res, e) < 0)
+	rc = smtp_send(ss.sm, &env, progress_reader, r, &res, e);
+	r->res.bytes = res.bytes;
+	tell_outcome(r, &res, ft, rc);
+	if (rc < 0)
 		goto out;
 	log_debug(r->log, "-- accepted: %s", res.final);
+	memcpy(r->final, res.final, sizeof(r->final));
 	if (res.long_lines > 0)
 		log_debug(r->log, "-- %lu lines longer than %d octets sent "
 		    "unchanged", res.long_lines, LINE_SOFT_MAX);
-	rc = 0;
 out:
+	fates_free(ft, r->nrcpt);
 	session_close(&ss);
 	return rc;
 }
@@ -283,9 +436,76 @@ out:
 	return rc;
 }
 
+/* ------------------------------------------------------------ -bv */
+
+/* The exit status of -bv: the worst refusal, a permanent one before a
+ * temporary one. */
+static enum err_kind
+worse(enum err_kind a, enum err_kind b)
+{
+	if (a == ERR_NONE || (a == ERR_TEMP && b != ERR_NONE))
+		return b;
+	return a;
+}
+
+/* One line per recipient on stdout, in the order given. */
+static enum err_kind
+print_verdicts(const struct run *r, const struct fate *ft)
+{
+	enum err_kind worst = ERR_NONE;
+	size_t i;
+
+	for (i = 0; i < r->nrcpt; i++) {
+		if (ft[i].known && ft[i].fate == RCPT_ACCEPTED) {
+			printf("%s: deliverable\n", r->rcpt[i]);
+			continue;
+		}
+		printf("%s: %s\n", r->rcpt[i], ft[i].known ? ft[i].reply :
+		    "no answer");
+		worst = worse(worst, ft[i].known ? ft[i].kind : ERR_TEMP);
+	}
+	fflush(stdout);
+	return worst;
+}
+
 int
 run_verify(struct run *r, struct err *e)
 {
-	(void)r;
-	return err_set(e, ERR_USAGE, "-bv is not supported yet");
+	struct session ss = { 0 };
+	struct envelope env;
+	struct fate *ft = NULL;
+	enum err_kind worst;
+	int rc = -1;
+
+	if (r->opt.read_rcpts)
+		return err_set(e, ERR_USAGE, "-bv takes its recipients from "
+		    "the command line, not -t");
+	if (run_load_config(r, e) < 0 || run_pick_account(r, e) < 0 ||
+	    account_check(r->acct, e) < 0)
+		return -1;
+	r->deadline = now_ms() + r->acct->deadline * 1000LL;
+	if (run_envelope_from(r, e) < 0 || run_recipients(r, e) < 0 ||
+	    make_envelope(r, &env, NULL, 0, e) < 0)
+		return -1;
+	if (r->acct->auth != NULL && r->password == NULL &&
+	    secret_password(r->acct, r->acct->host, &r->password, e) < 0)
+		return -1;
+	if (session_open(r, &ss, e) < 0 || session_starttls(r, &ss, e) < 0 ||
+	    session_auth(r, &ss, e) < 0)
+		goto out;
+	ft = xcalloc(r->nrcpt, sizeof(*ft));
+	env.report = fate_note;
+	env.report_ctx = ft;
+	/* nothing is sent, so nothing about DSN needs saying */
+	env.dsn_notify = env.dsn_return = env.envid = NULL;
+	if (smtp_verify(ss.sm, &env, e) < 0)
+		goto out;
+	worst = print_verdicts(r, ft);
+	rc = 0;
+	if (worst != ERR_NONE)
+		rc = err_set(e, worst, "not every recipient is deliverable");
+out:
+	fates_free(ft, r->nrcpt);
+	session_close(&ss);
+	return rc;
 }
