@@ -13,10 +13,14 @@
 
 #include "addr.h"
 #include "config.h"
+#include "idn.h"
+#include "limits.h"
 #include "message.h"
 #include "net.h"
 #include "run.h"
 #include "util.h"
+
+static int ehlo_domain(struct account *, struct err *);
 
 static const char *
 home_dir(void)
@@ -123,7 +127,7 @@ run_pick_account(struct run *r, struct err *e)
 		if (account_set(r->acct, r->opt.ov[i].kw, r->opt.ov[i].value,
 		    r->opt.ov[i].where, e) < 0)
 			return -1;
-	return 0;
+	return ehlo_domain(r->acct, e);
 }
 
 static char *
@@ -146,49 +150,136 @@ mail_domain(void)
 	return xstrdup(buf);
 }
 
-/* msmtp's substitutions in `from`: %U user, %H host, %C canonical host,
- * %M mail domain, %% a percent sign. Caller frees. */
-static char *
-expand_from(const char *tmpl)
+/* The first of the environment variables a and b that is set and not
+ * empty, or NULL. */
+static const char *
+env2(const char *a, const char *b)
 {
-	char *out = xstrdup(""), *piece, *tmp, host[256];
+	const char *v = getenv(a);
+
+	if (v == NULL || *v == '\0')
+		v = b != NULL ? getenv(b) : NULL;
+	return v != NULL && *v != '\0' ? v : NULL;
+}
+
+/* One substitution of msmtp's (%U only when user is set); caller frees;
+ * NULL for an unknown letter. */
+static char *
+substitute(char c, int user)
+{
+	const char *v;
 	struct passwd *pw;
+	char host[256];
+
+	switch (c) {
+	case 'U':
+		if (!user)
+			return NULL;
+		if ((v = env2("USER", "LOGNAME")) != NULL)
+			return xstrdup(v);
+		pw = getpwuid(getuid());
+		return xstrdup(pw != NULL ? pw->pw_name : "unknown");
+	case 'H':
+		if ((v = env2("HOSTNAME", NULL)) != NULL)
+			return xstrdup(v);
+		if (gethostname(host, sizeof(host)) != 0)
+			snprintf(host, sizeof(host), "localhost");
+		host[sizeof(host) - 1] = '\0';
+		return xstrdup(host);
+	case 'C':
+		net_hostname(host, sizeof(host));
+		return xstrdup(host);
+	case 'M':
+		return mail_domain();
+	case '%':
+		return xstrdup("%");
+	default:
+		return NULL;
+	}
+}
+
+/* msmtp's substitutions: %U user ($USER, $LOGNAME, the login name; in
+ * `from` only), %H host ($HOSTNAME or the host name), %C the canonical
+ * host name, %M the mail domain (/etc/mailname), %% a percent sign; any
+ * other %x stays as it is. Caller frees. */
+static char *
+expand_pattern(const char *tmpl, int user)
+{
+	char *out = xstrdup(""), *piece, *tmp;
 	const char *p;
 
 	for (p = tmpl; *p != '\0'; p++) {
-		if (*p != '%' || p[1] == '\0') {
-			piece = xstrndup(p, 1);
-		} else switch (*++p) {
-		case 'U':
-			pw = getpwuid(getuid());
-			piece = xstrdup(pw != NULL ? pw->pw_name : "unknown");
-			break;
-		case 'H':
-			if (gethostname(host, sizeof(host)) != 0)
-				strcpy(host, "localhost");
-			host[sizeof(host) - 1] = '\0';
-			piece = xstrdup(host);
-			break;
-		case 'C':
-			net_hostname(host, sizeof(host));
-			piece = xstrdup(host);
-			break;
-		case 'M':
-			piece = mail_domain();
-			break;
-		case '%':
-			piece = xstrdup("%");
-			break;
-		default:
-			piece = xasprintf("%%%c", *p);
-			break;
-		}
-		tmp = xasprintf("%s%s", out, piece);
+		piece = NULL;
+		if (*p == '%' && p[1] != '\0' &&
+		    (piece = substitute(p[1], user)) != NULL)
+			p++;
+		tmp = piece != NULL ? xasprintf("%s%s", out, piece) :
+		    xasprintf("%s%c", out, *p);
 		free(out);
 		free(piece);
 		out = tmp;
 	}
 	return out;
+}
+
+/* An EHLO domain: an address literal, or labels of letters, digits,
+ * hyphens (and the underscores some host names have), 1-63 octets. */
+static int
+ehlo_domain_ok(const char *d)
+{
+	size_t len = strlen(d), label = 0, i;
+
+	if (len == 0 || len > ADDR_DOMAIN_MAX || has_ctl(d, len))
+		return 0;
+	if (d[0] == '[')
+		return len > 2 && d[len - 1] == ']' &&
+		    strpbrk(d + 1, "[\\ ") == NULL &&
+		    strchr(d + 1, ']') == d + len - 1;
+	for (i = 0; i < len; i++) {
+		if (d[i] == '.') {
+			if (label == 0 || d[i - 1] == '-')
+				return 0;
+			label = 0;
+		} else if ((d[i] >= 'a' && d[i] <= 'z') || d[i] == '_' ||
+		    (d[i] >= 'A' && d[i] <= 'Z') || (d[i] >= '0' && d[i] <= '9') ||
+		    (d[i] == '-' && label > 0)) {
+			if (++label > 63)
+				return 0;
+		} else {
+			return 0;
+		}
+	}
+	return label > 0 && d[len - 1] != '-';
+}
+
+/* The EHLO domain into a->domain: the account's with msmtp's %H %C %M
+ * substitutions, as A-labels, checked (78 when wrong); by default this
+ * host's name, or "localhost" when that name is no valid domain. */
+static int
+ehlo_domain(struct account *a, struct err *e)
+{
+	char host[256], *x, *ascii;
+
+	if (a->domain == NULL) {
+		net_hostname(host, sizeof(host));
+		a->domain = xstrdup(ehlo_domain_ok(host) ? host : "localhost");
+		return 0;
+	}
+	x = expand_pattern(a->domain, 0);
+	if (idn_to_ascii(x, &ascii, ERR_CONFIG, e) < 0) {
+		free(x);
+		return -1;
+	}
+	free(x);
+	if (!ehlo_domain_ok(ascii)) {
+		err_set(e, ERR_CONFIG, "invalid 'domain' '%s': not a domain name "
+		    "or address literal", ascii);
+		free(ascii);
+		return -1;
+	}
+	free(a->domain);
+	a->domain = ascii;
+	return 0;
 }
 
 /* A single address as given by the user (or the account) into *out. */
@@ -214,11 +305,15 @@ run_envelope_from(struct run *r, struct err *e)
 {
 	const struct account *a = r->acct;
 	char *tmpl = NULL;
-	int rc;
+	/* a pattern ("*@example.org") only chooses the account */
+	int pattern = a->from != NULL && strpbrk(a->from, "*?[") != NULL;
+	int rc, may = a->allow_from_override || a->from == NULL || pattern;
 
-	if (r->opt.from != NULL && (a->allow_from_override || a->from == NULL))
+	/* allow_from_override off: the account's from, whatever -f or
+	 * --read-envelope-from say (as in msmtp) */
+	if (r->opt.from != NULL && may)
 		return parse_address(r->opt.from, "sender", ERR_USAGE, &r->from, e);
-	if (r->opt.read_envelope_from) {
+	if (r->opt.read_envelope_from && may) {
 		if (message_header_from(r->msg, &tmpl, e) < 0)
 			return -1;
 		if (tmpl != NULL) {
@@ -230,7 +325,11 @@ run_envelope_from(struct run *r, struct err *e)
 	if (a->from == NULL)
 		return err_set(e, ERR_CONFIG, "no envelope sender: set 'from' "
 		    "in account %s or use -f", a->name != NULL ? a->name : "default");
-	tmpl = expand_from(a->from);
+	if (pattern)
+		return err_set(e, ERR_CONFIG, "'from %s' of account %s is a "
+		    "pattern, not an address: use -f", a->from,
+		    a->name != NULL ? a->name : "default");
+	tmpl = expand_pattern(a->from, 1);
 	rc = parse_address(tmpl, "from address", ERR_CONFIG, &r->from, e);
 	free(tmpl);
 	return rc;

@@ -22,7 +22,9 @@
 #include "log.h"
 #include "message.h"
 #include "options.h"
+#include "progress.h"
 #include "run.h"
+#include "secret.h"
 #include "tls.h"
 #include "util.h"
 
@@ -46,6 +48,22 @@ hygiene(void)
 		_exit(71);
 }
 
+/* The server's reply quoted in an error message from smtp.c ("MAIL
+ * FROM: 550 5.7.1 ..."): after the first ": " that is followed by a
+ * 4xx/5xx code; NULL when there is none. */
+static const char *
+reply_in(const char *msg)
+{
+	const char *p;
+
+	for (p = strstr(msg, ": "); p != NULL; p = strstr(p + 1, ": "))
+		if ((p[2] == '4' || p[2] == '5') && p[3] >= '0' &&
+		    p[3] <= '9' && p[4] >= '0' && p[4] <= '9' &&
+		    (p[5] == ' ' || p[5] == '-' || p[5] == '\0'))
+			return p + 2;
+	return NULL;
+}
+
 static int
 pretend(struct run *r, struct err *e)
 {
@@ -55,11 +73,56 @@ pretend(struct run *r, struct err *e)
 	return 0;
 }
 
+void
+run_log(struct run *r, int rc, const struct err *e)
+{
+	const struct account *a = r->acct;
+	struct log_dest d = { a->logfile, a->logfile_time_format,
+	    a->log_format, a->syslog };
+	struct log_entry m;
+
+	if (d.logfile == NULL && d.syslog == NULL)
+		return;
+	memset(&m, 0, sizeof(m));
+	m.host = a->host != NULL ? a->host : a->socket;
+	m.tls = account_tls(a);
+	m.auth = a->auth != NULL;
+	m.user = a->user;
+	m.from = r->from;
+	m.rcpt = r->rcpt;
+	m.nrcpt = r->nrcpt;
+	m.mailsize = r->res.bytes;
+	m.exitcode = rc < 0 ? err_exit_code(e->kind) : 0;
+	m.errmsg = rc < 0 ? e->msg : NULL;
+	/* on failure, the refusal quoted at the end of the error, if any */
+	m.reply = rc < 0 ? reply_in(e->msg) : r->final;
+	m.msgid = r->msg != NULL ? message_id(r->msg) : NULL;
+	m.tls_version = r->res.tls_version;
+	m.tls_cipher = r->res.tls_cipher;
+	m.auth_mech = r->res.auth_mech;
+	m.duration_ms = now_ms() - r->start_ms;
+	log_message(&d, &m);
+}
+
+/* Everything after the account is chosen: sender, recipients, header
+ * edits, then the dry run or the session. */
+static int
+submit(struct run *r, struct err *e)
+{
+	if (run_envelope_from(r, e) < 0 || run_recipients(r, e) < 0 ||
+	    run_prepare_message(r, e) < 0)
+		return -1;
+	if (r->opt.dry_run)
+		return run_dry_run(r, e);
+	return run_deliver(r, e);
+}
+
 /* Read the message, then everything that needs the configuration. */
 static int
 send_mode(struct run *r, struct err *e)
 {
 	const struct message_facts *f;
+	int rc;
 
 	if (message_read(&r->msg, STDIN_FILENO, r->opt.dot_ends, NULL, e) < 0)
 		return -1;
@@ -70,20 +133,13 @@ send_mode(struct run *r, struct err *e)
 	if (run_load_config(r, e) < 0 || run_pick_account(r, e) < 0 ||
 	    account_check(r->acct, e) < 0)
 		return -1;
-	if (r->acct->undisclosed_recipients)
-		return err_set(e, ERR_CONFIG,
-		    "'undisclosed_recipients' is not supported yet");
-	if (r->opt.envid != NULL || r->acct->dsn_notify != NULL ||
-	    r->acct->dsn_return != NULL)
-		log_warn("delivery status notifications (-N, -R, -V, dsn_notify, "
-		    "dsn_return) are not supported yet: sending without them");
-	r->deadline = now_ms() + r->acct->deadline * 1000LL;
-	if (run_envelope_from(r, e) < 0 || run_recipients(r, e) < 0 ||
-	    run_prepare_message(r, e) < 0)
-		return -1;
+	r->start_ms = now_ms();
+	r->deadline = r->start_ms + r->acct->deadline * 1000LL;
 	if (r->opt.dry_run)
-		return run_dry_run(r, e);
-	return run_deliver(r, e);
+		return submit(r, e);
+	rc = submit(r, e);
+	run_log(r, rc, e);
+	return rc;
 }
 
 /* CONTRACT 2: a message that was read is never lost. */
@@ -117,6 +173,7 @@ run_free(struct run *r)
 	free(r->rcpt);
 	free(r->from);
 	free_secret(r->password);
+	progress_free(r->progress);
 	message_free(r->msg);
 	account_free(r->acct);
 	config_free(r->cfg);
@@ -156,10 +213,17 @@ main(int argc, char **argv)
 	}
 	switch (r.opt.mode) {
 	case MODE_VERSION:
-		printf("outbox %s\n", PACKAGE_VERSION);
+		printf("outbox %s\nkeyring: %s\n", PACKAGE_VERSION,
+		    secret_have_keyring() ? "yes" : "no");
 		break;
 	case MODE_HELP:
 		options_usage();
+		break;
+	case MODE_LIST_OPTIONS:
+		options_list();
+		break;
+	case MODE_LIST_KEYWORDS:
+		options_list_keywords();
 		break;
 	case MODE_NEWALIASES:
 		break;

@@ -18,12 +18,18 @@
 static const char short_with_value[] = "aCfrFNRVBboXhLOAepq";
 /* Short options without a value. */
 static const char short_flags[] = "tivdPSnmGUIcx";
+/* Those of both that are accepted and ignored: they tune a local MTA
+ * (hop counts, aliasing, logging tags, daemon behaviour). */
+static const char short_ignored[] = "hLOAepnmGUIcx";
+/* -b modes: those outbox has, and those it refuses (a daemon's). */
+static const char b_modes[] = "mpisv";
+static const char b_refused[] = "dlhH";
 
 /* Long options that are not configuration keywords. */
 enum special {
 	SP_VERSION, SP_HELP, SP_PRETEND, SP_DEBUG, SP_SERVERINFO, SP_FILE,
 	SP_ACCOUNT, SP_FROM, SP_READ_RCPTS, SP_READ_FROM, SP_DRY_RUN,
-	SP_ALLOW_PARTIAL, SP_UNSUPPORTED,
+	SP_ALLOW_PARTIAL, SP_UNSUPPORTED, SP_LIST_OPTIONS, SP_LIST_KEYWORDS,
 };
 
 struct long_opt {
@@ -47,6 +53,8 @@ static const struct long_opt long_opts[] = {
 	{ "allow-partial",	SP_ALLOW_PARTIAL, 0 },
 	{ "configure",		SP_UNSUPPORTED,	1 },
 	{ "rmqs",		SP_UNSUPPORTED,	1 },
+	{ "list-options",	SP_LIST_OPTIONS, 0 },
+	{ "list-keywords",	SP_LIST_KEYWORDS, 0 },
 };
 
 /* Keyword options whose value may be left out (msmtp's "--tls[=on]"). */
@@ -82,7 +90,9 @@ keyword_for(const char *name, size_t len)
 	/* Never a password on the command line: it would show in ps(1). */
 	if (strcmp(buf, "password") == 0)
 		return -1;
-	for (i = 0; i < config_keyword_count(); i++)
+	/* the table's first KW_COUNT entries are the keywords; the rest
+	 * (old names, refused words) are for configuration files only */
+	for (i = 0; i < KW_COUNT && i < config_keyword_count(); i++)
 		if (strcmp(config_keyword_name(i), buf) == 0)
 			return (int)i;
 	return -1;
@@ -119,6 +129,8 @@ apply_special(struct options *o, enum special sp, const char *arg,
 	case SP_ALLOW_PARTIAL:	o->allow_partial = 1; break;
 	case SP_UNSUPPORTED:
 		return err_set(e, ERR_USAGE, "option --%s is not supported", opt);
+	case SP_LIST_OPTIONS:	o->mode = MODE_LIST_OPTIONS; break;
+	case SP_LIST_KEYWORDS:	o->mode = MODE_LIST_KEYWORDS; break;
 	}
 	return 0;
 }
@@ -165,6 +177,9 @@ parse_long(struct options *o, int argc, char **argv, int *i, struct err *e)
 static int
 apply_b(struct options *o, const char *v, struct err *e)
 {
+	if (strlen(v) != 1 || (strchr(b_modes, *v) == NULL &&
+	    strchr(b_refused, *v) == NULL))
+		return err_set(e, ERR_USAGE, "unknown mode -b%s", v);
 	if (strcmp(v, "m") == 0)
 		o->mode = MODE_SEND;
 	else if (strcmp(v, "p") == 0)
@@ -199,7 +214,11 @@ apply_short(struct options *o, char c, const char *v, struct err *e)
 	case 'f': case 'r': o->from = v; break;
 	case 'F': o->full_name = v; break;
 	case 'N': add_override(o, KW_DSN_NOTIFY, v, "-N"); break;
-	case 'R': add_override(o, KW_DSN_RETURN, v, "-R"); break;
+	case 'R':
+		/* Postfix and mutt say "hdrs" where msmtp says "headers" */
+		add_override(o, KW_DSN_RETURN, strcmp(v, "hdrs") == 0 ?
+		    "headers" : v, "-R");
+		break;
 	case 'V': o->envid = v; break;
 	case 'B': o->body_type = v; break;
 	case 'X': add_override(o, KW_LOGFILE, v, "-X"); break;
@@ -213,6 +232,9 @@ apply_short(struct options *o, char c, const char *v, struct err *e)
 		break;
 	default:
 		/* -n -m -G -U -I -c -x -h -L -O -A -e -p: accepted, ignored */
+		if (strchr(short_ignored, c) == NULL)
+			return err_set(e, ERR_SOFTWARE, "option -%c has no "
+			    "meaning", c);
 		break;
 	}
 	return 0;
@@ -325,10 +347,16 @@ options_usage(void)
 "  -F NAME            full name for an added From header\n"
 "  -N DSN, -R RET, -V ENVID, -B TYPE\n"
 "                     delivery status notification and body type\n"
-"  -bm                send (the default); -bp, -q: queue (empty); -bi: nothing\n"
+"  -bm                send (the default)\n"
+"  -bs                speak SMTP on standard input and output\n"
+"  -bv                verify the recipients with the smarthost, send nothing\n"
+"  -bp, -q            the queue (empty)\n"
+"  -bi                nothing to rebuild (there is no aliases database)\n"
 "  -X FILE            log file\n"
 "  -v, -d, --debug    print the session (secrets redacted)\n"
-"  -o..., -L, -h, -n, -m, -A, -G, -U, -I, -O: accepted and ignored\n"
+"  accepted and ignored (they tune a local MTA):\n"
+"    -o... (but -oi), -e, -h, -L, -XV, -n, -A, -m, -G, -U, -I, -O, -c, -x, -p\n"
+"  refused (a mail server's modes): -bd, -bl, -bh, -bH\n"
 "\n"
 "General options:\n"
 "  -C FILE, --file=FILE       configuration file\n"
@@ -339,7 +367,10 @@ options_usage(void)
 "  --read-envelope-from       envelope sender from the From header\n"
 "  --from=ADDR                as -f\n"
 "  --dry-run                  print what would be sent, send nothing\n"
+"  --allow-partial            deliver to the recipients accepted\n"
 "  --version, --help\n"
+"  --list-options, --list-keywords   the parser's tables (for tests)\n"
+"  refused (msmtp's): --configure, --rmqs\n"
 "\n"
 "Every configuration keyword is also an option, with '-' for '_':\n"
 "  --host=HOST --port=N --tls[=on|off] --tls-starttls[=on|off]\n"
@@ -348,4 +379,40 @@ options_usage(void)
 "  (never --password: use passwordeval or ~/.netrc)\n"
 "\n"
 "See outbox(1) and outboxrc(5).\n", stdout);
+}
+
+void
+options_list(void)
+{
+	const char *p;
+	size_t k;
+
+	/* option, status, and whether it takes a value in the next
+	 * argument (-q's is optional and must be attached) */
+	for (p = short_flags; *p != '\0'; p++)
+		printf("-%c\t%s\t-\n", *p, strchr(short_ignored, *p) != NULL ?
+		    "ignored" : "implemented");
+	for (p = short_with_value; *p != '\0'; p++)
+		if (*p != 'b' && *p != 'o')
+			printf("-%c\t%s\t%s\n", *p, strchr(short_ignored, *p) !=
+			    NULL ? "ignored" : "implemented",
+			    *p == 'q' ? "-" : "value");
+	for (p = b_modes; *p != '\0'; p++)
+		printf("-b%c\timplemented\t-\n", *p);
+	for (p = b_refused; *p != '\0'; p++)
+		printf("-b%c\trefused\t-\n", *p);
+	printf("-oi\timplemented\t-\n-o\tignored\t-\n-XV\tignored\t-\n");
+	for (k = 0; k < sizeof(long_opts) / sizeof(long_opts[0]); k++)
+		printf("--%s\t%s\t%s\n", long_opts[k].name,
+		    long_opts[k].sp == SP_UNSUPPORTED ? "refused" :
+		    "implemented", long_opts[k].has_value ? "value" : "-");
+}
+
+void
+options_list_keywords(void)
+{
+	size_t i;
+
+	for (i = 0; i < KW_COUNT && i < config_keyword_count(); i++)
+		printf("%s\n", config_keyword_name(i));
 }

@@ -27,6 +27,8 @@ enum mode {
 	MODE_NEWALIASES,	/* -bi, newaliases */
 	MODE_SMTP_SERVER,	/* -bs: SMTP on stdin/stdout */
 	MODE_VERIFY,		/* -bv: ask RCPT for each recipient, send nothing */
+	MODE_LIST_OPTIONS,	/* --list-options: the option table */
+	MODE_LIST_KEYWORDS,	/* --list-keywords: the keyword table */
 };
 
 struct override {
@@ -65,5 +67,11 @@ void options_free(struct options *o);
 
 /* The --help text. */
 void options_usage(void);
+/* --list-options: every option the parser knows, one per line, with its
+ * status ("implemented", "ignored" or "refused"); --list-keywords: every
+ * configuration keyword that is also an option. For the documentation
+ * test (tests/e2e/docs.sh). */
+void options_list(void);
+void options_list_keywords(void);
 
 #endif

@@ -16,6 +16,17 @@ struct config;
 struct account;
 struct message;
 struct log;
+struct progress;
+
+/* What the session learned, for the log line (log.c): send.c fills it
+ * as the steps succeed; empty strings for steps not taken.  The reply
+ * to the final dot is struct run's final. */
+struct run_result {
+	char		tls_version[32];	/* "TLSv1.3"; "" without TLS */
+	char		tls_cipher[128];
+	char		auth_mech[64];		/* "SCRAM-SHA-256"; "" without AUTH */
+	unsigned long long bytes;		/* message bytes sent (0: not sent) */
+};
 
 /* Everything one invocation owns (main.c frees it). */
 struct run {
@@ -29,6 +40,11 @@ struct run {
 	char		**rcpt;
 	size_t		 nrcpt;
 	long long	 deadline;	/* absolute now_ms() */
+	char		 final[REPLY_LINE_MAX];	/* run_deliver: the smarthost's
+					 * reply to the final dot, escaped */
+	long long	 start_ms;	/* now_ms() when delivery began */
+	struct run_result res;		/* filled by send.c, for the log */
+	struct progress	*progress;	/* progress.c's, freed in run_free() */
 };
 
 
@@ -59,6 +75,11 @@ int run_serverinfo(struct run *r, struct err *e);
 /* send.c: -bv: connect, authenticate, ask RCPT for each recipient, RSET;
  * prints one line per recipient; nothing is sent. */
 int run_verify(struct run *r, struct err *e);
+
+/* main.c: the account's log file and syslog get one line per message
+ * tried (log.c), whatever the outcome (rc < 0: e says why), once the
+ * account is known. */
+void run_log(struct run *r, int rc, const struct err *e);
 
 /* serve.c: -bs: speak SMTP on stdin/stdout as a submission server and
  * relay each accepted message through the account. */
