@@ -191,6 +191,20 @@ session_auth(struct run *r, struct session *ss, struct err *e)
 	return 0;
 }
 
+/* A session ready for transactions: the password found first (a prompt
+ * or a helper must not race the server's timeouts), then connected,
+ * secured and authenticated as the account asks. */
+static int
+session_ready(struct run *r, struct session *ss, struct err *e)
+{
+	if (r->acct->auth != NULL && r->password == NULL &&
+	    secret_password(r->acct, r->acct->host, &r->password, e) < 0)
+		return -1;
+	if (session_open(r, ss, e) < 0 || session_starttls(r, ss, e) < 0)
+		return -1;
+	return session_auth(r, ss, e);
+}
+
 /* ------------------------------------------------------------ the envelope */
 
 /* What became of each recipient, as the engine told it (smtp.h). */
@@ -344,13 +358,7 @@ run_deliver(struct run *r, struct err *e)
 
 	if (make_envelope(r, &env, field, sizeof(field), e) < 0)
 		return -1;
-	/* The password first: a prompt or a helper must not race the
-	 * server's timeouts. */
-	if (r->acct->auth != NULL && r->password == NULL &&
-	    secret_password(r->acct, r->acct->host, &r->password, e) < 0)
-		return -1;
-	if (session_open(r, &ss, e) < 0 || session_starttls(r, &ss, e) < 0 ||
-	    session_auth(r, &ss, e) < 0)
+	if (session_ready(r, &ss, e) < 0)
 		goto out;
 	ft = xcalloc(r->nrcpt, sizeof(*ft));
 	env.report = fate_note;
@@ -487,11 +495,7 @@ run_verify(struct run *r, struct err *e)
 	if (run_envelope_from(r, e) < 0 || run_recipients(r, e) < 0 ||
 	    make_envelope(r, &env, NULL, 0, e) < 0)
 		return -1;
-	if (r->acct->auth != NULL && r->password == NULL &&
-	    secret_password(r->acct, r->acct->host, &r->password, e) < 0)
-		return -1;
-	if (session_open(r, &ss, e) < 0 || session_starttls(r, &ss, e) < 0 ||
-	    session_auth(r, &ss, e) < 0)
+	if (session_ready(r, &ss, e) < 0)
 		goto out;
 	ft = xcalloc(r->nrcpt, sizeof(*ft));
 	env.report = fate_note;
