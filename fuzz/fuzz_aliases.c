@@ -19,7 +19,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static char *const in[] = { "root", "Bob", "x@y.org", "\"a b\"", "default" };
+	static char r0[] = "root", r1[] = "Bob", r2[] = "x@y.org",
+	    r3[] = "\"a b\"", r4[] = "default";
+	static char *const in[] = { r0, r1, r2, r3, r4 };
 	struct aliases *a = NULL;
 	struct err e;
 	char **out = NULL, why[256];

@@ -19,15 +19,7 @@ harness_can_postfix || skip_all "$HARNESS_WHY"
 command -v openssl >/dev/null 2>&1 || skip_all "openssl not installed (signs the OAuth tokens)"
 
 mk_tmpdir auth
-S=$T/s
-on_exit "postfix_down $S"
-if postfix_up "$S" "${OUTBOX_E2E_AUTH_BASE:-42500}" 2>"$T/up.err"; then
-	ok "Postfix and Dovecot started"
-else
-	not_ok "Postfix and Dovecot started"
-	diag_file "$T/up.err" 30
-	tap_done
-fi
+start_postfix "${OUTBOX_E2E_AUTH_BASE:-42500}"
 HOME=$T/home
 export HOME
 mkdir -p "$HOME"
@@ -442,5 +434,107 @@ for n in $NEVER; do
 		ok "$n: no MAIL FROM reached Postfix"
 	fi
 done
+
+
+# ================================================================ EXTERNAL
+# SASL EXTERNAL (RFC 4422 appendix A) over a TLS client certificate, against
+# plus_server asking for one (external=CA: required, so a client without
+# one fails the handshake; external-optional=CA: only asked for) and
+# accepting EXTERNAL only with a verified certificate and an authorization
+# identity that is empty or the certificate's CN.  certs.sh made the
+# client certificates next to the server's: client.pem (from the CA),
+# client-expired.pem (from the CA, expired).  What outbox does without a
+# certificate: sasl.c sends AUTH EXTERNAL whatever the TLS layer holds
+# (the server decides), so a server that lets the handshake through
+# answers 535: 77; one that requires a certificate ends TLS with an alert
+# first: 76 (a TLS protocol error), with a message saying what to set.
+if [ -x "$PLUS" ]; then
+	CLIENT_CN=client.outbox.test
+	CLIENT_CERT="tls_cert_file $S/tls/client.pem
+tls_key_file $S/tls/client-key.pem"
+
+	# ext NAME "SERVER OPTIONS" LINES: plus_server with the options,
+	# outbox with `auth external` and LINES against it; the server's
+	# stdout in $T/NAME.plus
+	ext() {
+		rm -f "$T/$1.port"
+		# shellcheck disable=SC2086 # $2: several options, no spaces in each
+		"$PLUS" "$S/tls/good.pem" "$S/tls/server-key.pem" "$T/$1.port" \
+		    "$PF_USER" "$PF_PASS" $2 >"$T/$1.plus" 2>&1 &
+		_ex_pid=$!
+		on_exit "kill_plus $_ex_pid"
+		_ex_i=0
+		while [ $_ex_i -lt 100 ] && ! [ -s "$T/$1.port" ]; do
+			kill -0 "$_ex_pid" 2>/dev/null || break
+			sleep 0.05
+			_ex_i=$((_ex_i + 1))
+		done
+		conf "$1" "$(cat "$T/$1.port" 2>/dev/null || echo 1)" "$IMPLICIT
+auth external
+$3"
+		send "$1" -v
+		wait "$_ex_pid"
+	}
+
+	# the authorization identity is the certificate's CN, sent base64
+	ext ext-cn "tls13 external=$S/tls/ca.pem" "$CLIENT_CERT
+user $CLIENT_CN"
+	is_exit 0 "EXTERNAL with a client certificate, authzid its CN: accepted"
+	like "$T/ext-cn.plus" "^CERT ok $CLIENT_CN\$" "EXTERNAL, authzid the CN: the server verified the client certificate"
+	like "$T/ext-cn.plus" "^C: AUTH EXTERNAL $(printf '%s' "$CLIENT_CN" | base64)\$" "EXTERNAL, authzid the CN: sent as the initial response"
+	like "$T/ext-cn.plus" "^AUTH ok EXTERNAL $CLIENT_CN\$" "EXTERNAL, authzid the CN: the server accepted it"
+	like "$T/ext-cn.err" 'authenticated with EXTERNAL' "EXTERNAL, authzid the CN: -v says so"
+
+	# no user: an empty authorization identity, "=" in SMTP (RFC 4954 4)
+	for v in tls13 tls12; do
+		ext "ext-empty-$v" "$v external=$S/tls/ca.pem" "$CLIENT_CERT"
+		is_exit 0 "EXTERNAL with a client certificate, no user ($v): accepted"
+		like "$T/ext-empty-$v.plus" '^C: AUTH EXTERNAL =$' "EXTERNAL, no user ($v): the empty authzid sent as \"=\""
+		like "$T/ext-empty-$v.plus" '^AUTH ok EXTERNAL$' "EXTERNAL, no user ($v): the server accepted it"
+	done
+
+	# a certificate, but another identity asked for
+	ext ext-other "tls13 external=$S/tls/ca.pem" "$CLIENT_CERT
+user $PF_USER"
+	is_exit 77 "EXTERNAL asking for another identity than the CN: refused"
+	like "$T/ext-other.err" '^outbox: AUTH EXTERNAL: 535' "EXTERNAL, another identity: the server's 535 on stderr"
+	like "$T/ext-other.plus" "^AUTH failed EXTERNAL: the authorization identity is not the certificate's CN\$" "EXTERNAL, another identity: refused by the server for that"
+
+	# a certificate from the CA, sent, but expired: TLS goes on, EXTERNAL not
+	ext ext-expired "tls13 external=$S/tls/ca.pem" "tls_cert_file $S/tls/client-expired.pem
+tls_key_file $S/tls/client-key.pem"
+	is_exit 77 "EXTERNAL with an expired client certificate: refused"
+	like "$T/ext-expired.plus" '^CERT bad: .*expired' "EXTERNAL, expired certificate: the server found it expired"
+	like "$T/ext-expired.plus" '^AUTH failed EXTERNAL: no verified client certificate$' "EXTERNAL, expired certificate: refused by the server for that"
+
+	# no certificate, the server only asks for one: the server's 535
+	ext ext-none-asked "tls13 external-optional=$S/tls/ca.pem" ""
+	is_exit 77 "EXTERNAL without a client certificate (server only asks): refused with 77"
+	like "$T/ext-none-asked.err" '^outbox: AUTH EXTERNAL: 535 5\.7\.8' "EXTERNAL without a certificate: the server's 535 on stderr"
+	like "$T/ext-none-asked.plus" '^CERT none$' "EXTERNAL without a certificate: the server got none"
+	like "$T/ext-none-asked.plus" '^AUTH failed EXTERNAL: no verified client certificate$' "EXTERNAL without a certificate: refused by the server for that"
+	contains "$DEAD" "body of ext-none-asked" "EXTERNAL refused: the message kept in the dead letter"
+
+	# no certificate, the server requires one: TLS ends with an alert
+	for v in tls13 tls12; do
+		ext "ext-none-$v" "$v external=$S/tls/ca.pem" ""
+		is_exit 76 "EXTERNAL without a client certificate (server requires one, $v): the TLS alert, 76"
+		like "$T/ext-none-$v.err" 'the server requires a client certificate \(set tls_cert_file and tls_key_file\)' "no client certificate ($v): stderr says what to set"
+		like "$T/ext-none-$v.plus" '^TLS failed' "no client certificate ($v): the server ended the handshake"
+		unlike "$T/ext-none-$v.plus" '^(C: )?AUTH' "no client certificate ($v): no AUTH reached the server"
+	done
+
+	# a client certificate that cannot be used: 78 naming the file
+	ext ext-nokey "tls13 external=$S/tls/ca.pem" "tls_cert_file $S/tls/client.pem
+tls_key_file $T/no-such-key.pem"
+	is_exit 78 "EXTERNAL with a missing key file: a configuration error"
+	like "$T/ext-nokey.err" "tls_key_file $T/no-such-key\\.pem" "a missing key file: stderr names it"
+	ext ext-wrongkey "tls13 external=$S/tls/ca.pem" "tls_cert_file $S/tls/client.pem
+tls_key_file $S/tls/server-key.pem"
+	is_exit 78 "EXTERNAL with the key of another certificate: a configuration error"
+	like "$T/ext-wrongkey.err" "tls_key_file $S/tls/server-key\\.pem is not the key" "the key of another certificate: stderr names it"
+else
+	ok "SASL EXTERNAL # SKIP $PLUS not built (make check builds it)"
+fi
 
 tap_done

@@ -17,15 +17,7 @@ harness_can_postfix || skip_all "$HARNESS_WHY"
 [ -x "$OUTBOX" ] || skip_all "binary under test not built: $OUTBOX"
 
 mk_tmpdir bs
-S=$T/s
-on_exit "postfix_down $S"
-if postfix_up "$S" "${OUTBOX_E2E_BS_BASE:-42800}" 2>"$T/up.err"; then
-	ok "Postfix and Dovecot started"
-else
-	not_ok "Postfix and Dovecot started"
-	diag_file "$T/up.err" 30
-	tap_done
-fi
+start_postfix "${OUTBOX_E2E_BS_BASE:-42800}"
 CONF=$T/outboxrc
 plain_config "$CONF" "$PF_PLAIN_PORT" "account other : default
 from other@outbox.test

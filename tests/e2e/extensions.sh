@@ -17,16 +17,8 @@ harness_can_postfix || skip_all "$HARNESS_WHY"
 [ -x "$OUTBOX" ] || skip_all "binary under test not built: $OUTBOX"
 
 mk_tmpdir ext
-S=$T/s
 BASE=${OUTBOX_E2E_EXT_BASE:-44000}
-on_exit "postfix_down $S"
-if postfix_up "$S" "$BASE" 2>"$T/up.err"; then
-	ok "Postfix started"
-else
-	not_ok "Postfix started"
-	diag_file "$T/up.err" 30
-	tap_done
-fi
+start_postfix "$BASE"
 
 # add_service PORT NAME OPTIONS...: one more plain smtpd (no TLS, no
 # AUTH, any recipient domain from 127.0.0.1) in the running Postfix.

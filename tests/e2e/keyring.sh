@@ -26,15 +26,7 @@ for _t in dbus-run-session dbus-send gnome-keyring-daemon secret-tool setsid tim
 done
 
 mk_tmpdir kr
-S=$T/s
-on_exit "postfix_down $S"
-if postfix_up "$S" "${OUTBOX_E2E_KEYRING_BASE:-42900}" 2>"$T/up.err"; then
-	ok "Postfix and Dovecot started"
-else
-	not_ok "Postfix and Dovecot started"
-	diag_file "$T/up.err" 30
-	tap_done
-fi
+start_postfix "${OUTBOX_E2E_KEYRING_BASE:-42900}"
 # a home of our own: the keyring files go to $HOME/.local/share/keyrings
 HOME=$T/home
 export HOME

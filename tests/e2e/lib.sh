@@ -281,6 +281,21 @@ peer_start() {
 	[ -n "$PEER_PORT" ] || { diag "peer.py did not start"; diag_file "$T/$1.peer-err"; }
 }
 
+# start_postfix BASE: the private Postfix and Dovecot of servers.sh in
+# S=$T/s on ports from BASE (one TAP line), stopped when the script exits;
+# the script ends here when they cannot start.  Needs servers.sh sourced.
+start_postfix() {
+	S=$T/s
+	on_exit "postfix_down $S"
+	if postfix_up "$S" "$1" 2>"$T/up.err"; then
+		ok "Postfix and Dovecot started"
+	else
+		not_ok "Postfix and Dovecot started"
+		diag_file "$T/up.err" 30
+		tap_done
+	fi
+}
+
 # kill_peer PID: stop a peer.py we started (checked by its command line).
 kill_peer() {
 	tr '\0' ' ' 2>/dev/null <"/proc/$1/cmdline" | grep -qF "$PEER" &&

@@ -15,15 +15,7 @@ harness_can_postfix || skip_all "$HARNESS_WHY"
 [ -x "$OUTBOX" ] || skip_all "binary under test not built: $OUTBOX"
 
 mk_tmpdir tls
-S=$T/s
-on_exit "postfix_down $S"
-if postfix_up "$S" "${OUTBOX_E2E_TLS_BASE:-42400}" 2>"$T/up.err"; then
-	ok "Postfix and Dovecot started"
-else
-	not_ok "Postfix and Dovecot started"
-	diag_file "$T/up.err" 30
-	tap_done
-fi
+start_postfix "${OUTBOX_E2E_TLS_BASE:-42400}"
 # no ~/.outboxrc, ~/.netrc or dead.letter of the caller's
 HOME=$T/home
 export HOME

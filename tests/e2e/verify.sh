@@ -16,16 +16,8 @@ harness_can_postfix || skip_all "$HARNESS_WHY"
 [ -x "$OUTBOX" ] || skip_all "binary under test not built: $OUTBOX"
 
 mk_tmpdir bv
-S=$T/s
 BASE=${OUTBOX_E2E_VERIFY_BASE:-46000}
-on_exit "postfix_down $S"
-if postfix_up "$S" "$BASE" 2>"$T/up.err"; then
-	ok "Postfix started"
-else
-	not_ok "Postfix started"
-	diag_file "$T/up.err" 30
-	tap_done
-fi
+start_postfix "$BASE"
 
 add_service() { # PORT NAME OPTIONS...: a plain smtpd taking any domain
 	_as_port=$1 _as_name=$2
