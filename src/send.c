@@ -197,7 +197,12 @@ session_auth(struct run *r, struct session *ss, struct err *e)
 static int
 session_ready(struct run *r, struct session *ss, struct err *e)
 {
-	if (r->acct->auth != NULL && r->password == NULL &&
+	const char *auth = r->acct->auth;
+
+	/* EXTERNAL (the client certificate) and GSSAPI (a Kerberos
+	 * ticket) take no password: never ask for one. */
+	if (auth != NULL && ascii_casecmp(auth, "external") != 0 &&
+	    ascii_casecmp(auth, "gssapi") != 0 && r->password == NULL &&
 	    secret_password(r->acct, r->acct->host, &r->password, e) < 0)
 		return -1;
 	if (session_open(r, ss, e) < 0 || session_starttls(r, ss, e) < 0)

@@ -36,6 +36,7 @@ struct tls {
 	int		dead;		/* fatal error or closed: no close_notify */
 	size_t		again_len;	/* length of a send that got E_AGAIN */
 	char		*host;		/* for messages */
+	char		*cert_file;	/* the client certificate, for messages */
 };
 
 static ssize_t	tls_read(void *, void *, size_t, struct err *);
@@ -122,19 +123,70 @@ io_kind(int r)
 	}
 }
 
+/* Alerts that can only be about a certificate. */
+static int
+cert_alert(gnutls_alert_description_t a)
+{
+	switch (a) {
+	case GNUTLS_A_BAD_CERTIFICATE:
+	case GNUTLS_A_UNSUPPORTED_CERTIFICATE:
+	case GNUTLS_A_CERTIFICATE_REVOKED:
+	case GNUTLS_A_CERTIFICATE_EXPIRED:
+	case GNUTLS_A_CERTIFICATE_UNKNOWN:
+	case GNUTLS_A_UNKNOWN_CA:
+	case GNUTLS_A_ACCESS_DENIED:
+	case GNUTLS_A_CERTIFICATE_REQUIRED:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * Why a fatal alert came, when it is about the client certificate: the
+ * server asked for one and got none (GnuTLS sends ours only when its
+ * issuer is among the CAs the server names; a server may then say
+ * certificate_required, handshake_failure, or even decode_error), or it
+ * refused the one we sent.  The text to add to the message, or "".
+ */
+static const char *
+cert_hint(const struct tls *t, char *buf, size_t cap)
+{
+	gnutls_alert_description_t a = gnutls_alert_get(t->session);
+	int asked = gnutls_certificate_client_get_request_status(t->session);
+	int sent = gnutls_certificate_get_ours(t->session) != NULL;
+
+	buf[0] = '\0';
+	if (a == GNUTLS_A_CERTIFICATE_REQUIRED || (asked && !sent)) {
+		if (t->cert_file == NULL)
+			snprintf(buf, cap, ": the server requires a client "
+			    "certificate (set tls_cert_file and tls_key_file)");
+		else
+			snprintf(buf, cap, ": the server asked for a client "
+			    "certificate, but %s (tls_cert_file) is not from a "
+			    "CA it accepts, so none was sent", t->cert_file);
+	} else if (asked && t->cert_file != NULL && cert_alert(a))
+		snprintf(buf, cap, ": the server did not accept the client "
+		    "certificate %s (tls_cert_file): is it signed by a CA the "
+		    "server trusts, and still valid?", t->cert_file);
+	return buf;
+}
+
 /* A fatal error on an established session (what: "reading", "sending"). */
 static ssize_t
 io_error(struct tls *t, const char *what, int r, int saved_errno,
     struct err *e)
 {
-	char msg[128];
+	char msg[128], hint[ERR_MSG_MAX / 2];
 
 	t->dead = 1;
 	gerr(r, msg, sizeof(msg));
+	/* TLS 1.3: a refused client certificate shows at the first read */
 	if (r == GNUTLS_E_FATAL_ALERT_RECEIVED)
 		return err_set(e, ERR_PROTOCOL, "TLS error %s %s: the server "
-		    "sent the alert \"%s\"", what, host_of(t),
-		    gnutls_alert_get_name(gnutls_alert_get(t->session)));
+		    "sent the alert \"%s\"%s", what, host_of(t),
+		    gnutls_alert_get_name(gnutls_alert_get(t->session)),
+		    cert_hint(t, hint, sizeof(hint)));
 	if (io_kind(r) == ERR_TEMP && saved_errno != 0)
 		return err_set(e, ERR_TEMP, "TLS connection %s %s lost: %s (%s)",
 		    what, host_of(t), msg, strerror(saved_errno));
@@ -256,6 +308,7 @@ tls_free(void *ctx)
 	if (t->cred != NULL)
 		gnutls_certificate_free_credentials(t->cred);
 	free(t->host);
+	free(t->cert_file);
 	free(t);
 }
 
@@ -294,6 +347,49 @@ load_trust(struct tls *t, const struct tls_params *p, struct err *e)
 	return 0;
 }
 
+/* -1 naming the first of the two files that cannot be read, with the
+ * reason; 0 when both can (then GnuTLS's error is about their content). */
+static int
+unreadable(const struct tls_params *p, struct err *e)
+{
+	const char *f[2] = { p->cert_file, p->key_file };
+	const char *kw[2] = { "tls_cert_file", "tls_key_file" };
+	FILE *fp;
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		if ((fp = fopen(f[i], "r")) == NULL)
+			return err_set(e, ERR_CONFIG, "cannot read %s %s: %s",
+			    kw[i], f[i], strerror(errno));
+		fclose(fp);
+	}
+	return 0;
+}
+
+/* The client certificate and its key, each named when it is wrong. */
+static int
+load_client_cert(struct tls *t, const struct tls_params *p, struct err *e)
+{
+	char msg[128];
+	int r;
+
+	if (p->key_file == NULL)
+		return err_set(e, ERR_CONFIG, "tls_cert_file %s needs "
+		    "tls_key_file", p->cert_file);
+	r = gnutls_certificate_set_x509_key_file(t->cred, p->cert_file,
+	    p->key_file, GNUTLS_X509_FMT_PEM);
+	if (r >= 0)
+		return 0;
+	if (r == GNUTLS_E_FILE_ERROR && unreadable(p, e) == -1)
+		return -1;
+	if (r == GNUTLS_E_CERTIFICATE_KEY_MISMATCH)
+		return err_set(e, ERR_CONFIG, "tls_key_file %s is not the key "
+		    "of the certificate in tls_cert_file %s", p->key_file,
+		    p->cert_file);
+	return err_set(e, ERR_CONFIG, "cannot load client certificate %s / "
+	    "key %s: %s", p->cert_file, p->key_file, gerr(r, msg, sizeof(msg)));
+}
+
 /* Trust is loaded only when the chain will be checked: a fingerprint
  * replaces it, and certcheck off ignores it. */
 static int
@@ -308,17 +404,8 @@ make_credentials(struct tls *t, const struct tls_params *p, struct err *e)
 	if (p->certcheck && p->fingerprint == NULL &&
 	    load_trust(t, p, e) == -1)
 		return -1;
-	if (p->cert_file != NULL) {
-		if (p->key_file == NULL)
-			return err_set(e, ERR_CONFIG, "tls_cert_file %s needs "
-			    "tls_key_file", p->cert_file);
-		r = gnutls_certificate_set_x509_key_file(t->cred, p->cert_file,
-		    p->key_file, GNUTLS_X509_FMT_PEM);
-		if (r < 0)
-			return err_set(e, ERR_CONFIG, "cannot load client "
-			    "certificate %s / key %s: %s", p->cert_file,
-			    p->key_file, gnutls_strerror(r));
-	}
+	if (p->cert_file != NULL)
+		return load_client_cert(t, p, e);
 	return 0;
 }
 
@@ -388,11 +475,15 @@ static int
 handshake_error(struct tls *t, int r, int saved_errno, struct err *e)
 {
 	const char *alert;
-	char msg[128];
+	char msg[128], hint[ERR_MSG_MAX / 2];
 
 	t->dead = 1;
 	if (r == GNUTLS_E_FATAL_ALERT_RECEIVED) {
 		alert = gnutls_alert_get_name(gnutls_alert_get(t->session));
+		if (*cert_hint(t, hint, sizeof(hint)) != '\0')
+			return err_set(e, ERR_PROTOCOL, "TLS handshake with %s "
+			    "failed: the server sent the alert \"%s\"%s",
+			    host_of(t), alert ? alert : "?", hint);
 		return err_set(e, ERR_PROTOCOL, "TLS handshake with %s failed: "
 		    "the server sent the alert \"%s\"; check tls_min_version "
 		    "and tls_priorities", host_of(t), alert ? alert : "?");
@@ -453,6 +544,7 @@ tls_start(struct stream *s, const struct tls_params *p, struct tls_info *info,
 
 	t->fd = stream_fd(s);
 	t->host = p->host != NULL ? xstrdup(p->host) : NULL;
+	t->cert_file = p->cert_file != NULL ? xstrdup(p->cert_file) : NULL;
 	if (t->fd < 0) {
 		err_set(e, ERR_SOFTWARE, "TLS needs a connected descriptor");
 		goto fail;

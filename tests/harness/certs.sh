@@ -6,6 +6,11 @@
 #   expired.pem     CA-signed, same names, valid only in January 2020
 #   wrongname.pem   CA-signed, CN/DNS wrong.example only
 #   selfsigned.pem  self-signed (not from the CA), same names as good.pem
+# and a client key (client-key.pem) with two client certificates for it
+# (tls_www_client, CN client.outbox.test):
+#   client.pem          CA-signed
+#   client-expired.pem  CA-signed, valid only in January 2020
+#   client-self.pem     self-signed (not from the CA)
 # Keys are mode 0600. Nothing here is secret: the files live as long as
 # the test that made them. Exits non-zero if any step fails.
 set -eu
@@ -19,6 +24,7 @@ umask 077
 # RSA 2048 keeps generation fast and is accepted by every GnuTLS priority.
 certtool --generate-privkey --key-type=rsa --bits=2048 --outfile ca-key.pem 2>/dev/null
 certtool --generate-privkey --key-type=rsa --bits=2048 --outfile server-key.pem 2>/dev/null
+certtool --generate-privkey --key-type=rsa --bits=2048 --outfile client-key.pem 2>/dev/null
 
 cat >ca.tmpl <<'T'
 cn = "outbox test CA"
@@ -65,5 +71,29 @@ done
 certtool --generate-self-signed --load-privkey server-key.pem \
 	--template selfsigned.tmpl --outfile selfsigned.pem 2>/dev/null
 
+# client_tmpl FILE SERIAL VALIDITY...
+client_tmpl() {
+	f=$1 serial=$2
+	shift 2
+	{
+		printf 'cn = "client.outbox.test"\norganization = "outbox tests"\n'
+		printf 'serial = %s\n' "$serial"
+		printf '%s\n' "$@"
+		printf 'tls_www_client\nsigning_key\n'
+	} >"$f"
+}
+client_tmpl client.tmpl 6 'expiration_days = 3650'
+client_tmpl client-expired.tmpl 7 \
+	'activation_date = "2020-01-01 00:00:00 UTC"' \
+	'expiration_date = "2020-02-01 00:00:00 UTC"'
+for c in client client-expired; do
+	certtool --generate-certificate --load-privkey client-key.pem \
+		--load-ca-certificate ca.pem --load-ca-privkey ca-key.pem \
+		--template "$c.tmpl" --outfile "$c.pem" 2>/dev/null
+done
+certtool --generate-self-signed --load-privkey client-key.pem \
+	--template client.tmpl --outfile client-self.pem 2>/dev/null
+
 chmod 644 ca.pem good.pem expired.pem wrongname.pem selfsigned.pem
-chmod 600 ca-key.pem server-key.pem
+chmod 644 client.pem client-expired.pem client-self.pem
+chmod 600 ca-key.pem server-key.pem client-key.pem

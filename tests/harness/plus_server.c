@@ -5,13 +5,25 @@
  * against this server's own GnuTLS session: tls-exporter (RFC 9266) on
  * TLS 1.3, tls-unique (RFC 5929) on TLS 1.2.
  *
+ * It also tests SASL EXTERNAL (RFC 4422 appendix A) over a TLS client
+ * certificate, which needs a server that asks for one.
+ *
  *   plus_server CERT KEY PORTFILE USER PASSWORD [tls13|tls12] [badcb]
+ *       [external=CAFILE | external-optional=CAFILE]
  *
  * Listens on 127.0.0.1 on an ephemeral port and writes it to PORTFILE
  * (atomically), accepts one connection, speaks just enough SMTP for one
  * message, and prints to stdout "TLS <version>", then "AUTH ok MECH" or
  * "AUTH failed MECH: reason" for each AUTH.  "badcb" flips a bit of the
  * binding data the server expects, so a correct client must be refused.
+ * external=CAFILE requires a client certificate (GNUTLS_CERT_REQUIRE: a
+ * client without one fails the handshake), external-optional=CAFILE only
+ * asks for one (GNUTLS_CERT_REQUEST); both verify it against CAFILE after
+ * the handshake, print "CERT ok <CN>", "CERT none" or "CERT bad: reason",
+ * and offer AUTH EXTERNAL, accepted only with a verified certificate and
+ * an authorization identity that is empty or the certificate's CN:
+ * "AUTH ok EXTERNAL <authzid>" ("AUTH ok EXTERNAL" when it is empty);
+ * the client's "AUTH EXTERNAL ..." line is printed after "C: ".
  * The whole run is bounded: SIGALRM ends it after 30 seconds.
  */
 #include "autoconfig.h"
@@ -29,6 +41,7 @@
 #include <unistd.h>
 
 #include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
 #include <gsasl.h>
 
 #define LINE_MAX_LEN	16384	/* longest command line accepted */
@@ -42,6 +55,15 @@ struct conn {
 };
 
 static const char *user, *password;
+
+/* The client certificate (external modes): verified, its CN, and why
+ * EXTERNAL was refused, for the verdict line. */
+static struct {
+	int		on;		/* AUTH EXTERNAL offered */
+	int		verified;
+	char		cn[256];
+	const char	*why;
+} ext;
 
 static void
 die(const char *what)
@@ -102,12 +124,35 @@ hear(struct conn *c, char *line)
 	return 0;
 }
 
-/* libgsasl asks for the password of the authentication identity. */
+/* EXTERNAL: the TLS client certificate verified, and the authorization
+ * identity, when the client sent one, is its CN (RFC 4422 appendix A). */
+static int
+validate_external(Gsasl_session *s)
+{
+	const char *authzid = gsasl_property_fast(s, GSASL_AUTHZID);
+
+	if (!ext.verified) {
+		ext.why = "no verified client certificate";
+		return GSASL_AUTHENTICATION_ERROR;
+	}
+	if (authzid != NULL && *authzid != '\0' &&
+	    strcmp(authzid, ext.cn) != 0) {
+		ext.why = "the authorization identity is not the "
+		    "certificate's CN";
+		return GSASL_AUTHENTICATION_ERROR;
+	}
+	return GSASL_OK;
+}
+
+/* libgsasl asks for the password of the authentication identity, or
+ * whether an EXTERNAL identity is valid. */
 static int
 callback(Gsasl *ctx, Gsasl_session *s, Gsasl_property prop)
 {
 	const char *authid = gsasl_property_fast(s, GSASL_AUTHID);
 
+	if (prop == GSASL_VALIDATE_EXTERNAL)
+		return validate_external(s);
 	if (prop != GSASL_PASSWORD)
 		return GSASL_NO_CALLBACK;
 	if (authid == NULL || strcmp(authid, user) != 0)
@@ -180,27 +225,38 @@ do_auth(struct conn *c, Gsasl *ctx, char *args, int badcb)
 {
 	Gsasl_session *s = NULL;
 	char *mech = strtok(args, " "), *ir = strtok(NULL, " ");
+	const char *authzid;
 	int rc, cancelled = 0;
 
 	if (mech == NULL || c->authed)
 		return say(c, "503 5.5.1 Bad sequence of commands");
 	if (strcmp(mech, "SCRAM-SHA-256-PLUS") != 0 &&
-	    strcmp(mech, "SCRAM-SHA-256") != 0)
+	    strcmp(mech, "SCRAM-SHA-256") != 0 &&
+	    (strcmp(mech, "EXTERNAL") != 0 || !ext.on))
 		return say(c, "504 5.5.4 Mechanism not available");
+	ext.why = NULL;
+	if (strcmp(mech, "EXTERNAL") == 0)	/* no secret in it: show it */
+		printf("C: AUTH EXTERNAL%s%s\n", ir != NULL ? " " : "",
+		    ir != NULL ? ir : "");
 	rc = gsasl_server_start(ctx, mech, &s);
 	if (rc == GSASL_OK && strcmp(mech, "SCRAM-SHA-256-PLUS") == 0)
 		rc = set_binding(c, s, badcb);
 	if (rc == GSASL_OK)
 		rc = exchange(c, s, ir, &cancelled);
+	if (rc == GSASL_OK && strcmp(mech, "EXTERNAL") == 0) {
+		authzid = gsasl_property_fast(s, GSASL_AUTHZID);
+		printf("AUTH ok EXTERNAL%s%s\n", authzid != NULL &&
+		    *authzid != '\0' ? " " : "", authzid != NULL ? authzid : "");
+	} else if (rc == GSASL_OK)
+		printf("AUTH ok %s\n", mech);
 	gsasl_finish(s);
 	if (rc == GSASL_OK) {
-		printf("AUTH ok %s\n", mech);
 		fflush(stdout);
 		c->authed = 1;
 		return say(c, "235 2.7.0 Authentication successful");
 	}
 	printf("AUTH failed %s: %s\n", mech, cancelled ? "cancelled by client" :
-	    gsasl_strerror(rc));
+	    ext.why != NULL ? ext.why : gsasl_strerror(rc));
 	fflush(stdout);
 	return say(c, cancelled ? "501 5.7.0 Authentication cancelled" :
 	    "535 5.7.8 Authentication credentials invalid");
@@ -232,7 +288,9 @@ session(struct conn *c, Gsasl *ctx, int badcb)
 		if (strncasecmp(line, "EHLO ", 5) == 0)
 			rc = say(c, "250-plus.outbox.test") |
 			    say(c, "250-PIPELINING") |
-			    say(c, "250-AUTH SCRAM-SHA-256-PLUS SCRAM-SHA-256") |
+			    say(c, ext.on ? "250-AUTH SCRAM-SHA-256-PLUS "
+			    "SCRAM-SHA-256 EXTERNAL" :
+			    "250-AUTH SCRAM-SHA-256-PLUS SCRAM-SHA-256") |
 			    say(c, "250 ENHANCEDSTATUSCODES");
 		else if (strncasecmp(line, "AUTH ", 5) == 0)
 			rc = do_auth(c, ctx, line + 5, badcb);
@@ -280,57 +338,148 @@ listen_local(const char *portfile)
 	return fd;
 }
 
+/* Options after PASSWORD, in any order. */
+struct opts {
+	const char	*prio;
+	int		badcb;
+	const char	*ca;		/* external modes: the client CA */
+	gnutls_certificate_request_t	req;
+};
+
+static void
+parse_opts(int argc, char **argv, struct opts *o)
+{
+	int i;
+
+	o->prio = "NORMAL:-VERS-ALL:+VERS-TLS1.3";
+	o->badcb = 0;
+	o->ca = NULL;
+	o->req = GNUTLS_CERT_IGNORE;
+	for (i = 6; i < argc; i++) {
+		if (strcmp(argv[i], "tls12") == 0)
+			o->prio = "NORMAL:-VERS-ALL:+VERS-TLS1.2";
+		else if (strcmp(argv[i], "tls13") == 0)
+			o->prio = "NORMAL:-VERS-ALL:+VERS-TLS1.3";
+		else if (strcmp(argv[i], "badcb") == 0)
+			o->badcb = 1;
+		else if (strncmp(argv[i], "external=", 9) == 0) {
+			o->ca = argv[i] + 9;
+			o->req = GNUTLS_CERT_REQUIRE;
+		} else if (strncmp(argv[i], "external-optional=", 18) == 0) {
+			o->ca = argv[i] + 18;
+			o->req = GNUTLS_CERT_REQUEST;
+		} else
+			die("unknown option (tls13, tls12, badcb, external=CA, "
+			    "external-optional=CA)");
+	}
+}
+
+/* After the handshake: verify the client's certificate against the CA
+ * and keep its CN; print what was found. */
+static void
+check_client_cert(gnutls_session_t tls)
+{
+	const gnutls_datum_t *chain;
+	gnutls_x509_crt_t crt;
+	gnutls_datum_t out;
+	unsigned int n = 0, status = 0;
+	size_t cnlen = sizeof(ext.cn);
+
+	if ((chain = gnutls_certificate_get_peers(tls, &n)) == NULL || n == 0) {
+		printf("CERT none\n");
+		return;
+	}
+	if (gnutls_certificate_verify_peers2(tls, &status) < 0)
+		status = GNUTLS_CERT_INVALID;
+	if (status != 0) {
+		if (gnutls_certificate_verification_status_print(status,
+		    GNUTLS_CRT_X509, &out, 0) == 0) {
+			printf("CERT bad: %s\n", out.data);
+			gnutls_free(out.data);
+		} else
+			printf("CERT bad\n");
+		return;
+	}
+	if (gnutls_x509_crt_init(&crt) < 0 ||
+	    gnutls_x509_crt_import(crt, &chain[0], GNUTLS_X509_FMT_DER) < 0 ||
+	    gnutls_x509_crt_get_dn_by_oid(crt, GNUTLS_OID_X520_COMMON_NAME, 0,
+	    0, ext.cn, &cnlen) < 0)
+		die("cannot read the client certificate's CN");
+	gnutls_x509_crt_deinit(crt);
+	ext.verified = 1;
+	printf("CERT ok %s\n", ext.cn);
+}
+
+/* The server's certificate and key, and the CA for client certificates. */
+static gnutls_certificate_credentials_t
+load_cred(const char *cert, const char *key, const char *ca)
+{
+	gnutls_certificate_credentials_t cred;
+
+	if (gnutls_certificate_allocate_credentials(&cred) < 0 ||
+	    gnutls_certificate_set_x509_key_file(cred, cert, key,
+	    GNUTLS_X509_FMT_PEM) < 0)
+		die("cannot load the certificate and key");
+	if (ca != NULL && gnutls_certificate_set_x509_trust_file(cred, ca,
+	    GNUTLS_X509_FMT_PEM) <= 0)
+		die("cannot load the client CA");
+	return cred;
+}
+
 int
 main(int argc, char **argv)
 {
 	gnutls_certificate_credentials_t cred;
 	static struct conn c;
+	struct opts o;
 	Gsasl *ctx;
-	const char *prio = "NORMAL:-VERS-ALL:+VERS-TLS1.3";
 	int lfd, fd, rc;
 
-	if (argc < 6 || argc > 8) {
+	if (argc < 6) {
 		fprintf(stderr, "usage: plus_server CERT KEY PORTFILE USER "
-		    "PASSWORD [tls13|tls12] [badcb]\n");
+		    "PASSWORD [tls13|tls12] [badcb] [external=CAFILE | "
+		    "external-optional=CAFILE]\n");
 		return 2;
 	}
 	user = argv[4];
 	password = argv[5];
-	if (argc > 6 && strcmp(argv[6], "tls12") == 0)
-		prio = "NORMAL:-VERS-ALL:+VERS-TLS1.2";
-	else if (argc > 6 && strcmp(argv[6], "tls13") != 0)
-		die("the TLS version must be tls13 or tls12");
+	parse_opts(argc, argv, &o);
+	ext.on = o.ca != NULL;
 	alarm(RUN_SECONDS);
 	if (gsasl_init(&ctx) != GSASL_OK)
 		die("gsasl_init failed");
 	gsasl_callback_set(ctx, callback);
-	if (gnutls_certificate_allocate_credentials(&cred) < 0 ||
-	    gnutls_certificate_set_x509_key_file(cred, argv[1], argv[2],
-	    GNUTLS_X509_FMT_PEM) < 0)
-		die("cannot load the certificate and key");
+	cred = load_cred(argv[1], argv[2], o.ca);
 	lfd = listen_local(argv[3]);
 	if ((fd = accept(lfd, NULL, NULL)) < 0)
 		die("accept failed");
 	close(lfd);
 	if (gnutls_init(&c.tls, GNUTLS_SERVER) < 0 ||
-	    gnutls_priority_set_direct(c.tls, prio, NULL) < 0 ||
+	    gnutls_priority_set_direct(c.tls, o.prio, NULL) < 0 ||
 	    gnutls_credentials_set(c.tls, GNUTLS_CRD_CERTIFICATE, cred) < 0)
 		die("cannot set up the TLS session");
+	gnutls_certificate_server_set_request(c.tls, o.req);
 	gnutls_transport_set_int(c.tls, fd);
 	do {
 		rc = gnutls_handshake(c.tls);
 	} while (rc < 0 && !gnutls_error_is_fatal(rc));
 	if (rc < 0) {
+		/* as real servers do: tell the client why */
+		(void)gnutls_alert_send_appropriate(c.tls, rc);
 		printf("TLS failed: %s\n", gnutls_strerror(rc));
-		return 1;
+		goto done;
 	}
 	printf("TLS %s\n", gnutls_protocol_get_name(
 	    gnutls_protocol_get_version(c.tls)));
+	if (ext.on)
+		check_client_cert(c.tls);
 	fflush(stdout);
-	session(&c, ctx, argc > 7 && strcmp(argv[7], "badcb") == 0);
+	session(&c, ctx, o.badcb);
+done:
+	fflush(stdout);
 	gnutls_deinit(c.tls);
 	close(fd);
 	gnutls_certificate_free_credentials(cred);
 	gsasl_done(ctx);
-	return 0;
+	return rc < 0 ? 1 : 0;
 }

@@ -4,10 +4,13 @@
  * tests/harness/certs.sh, a plaintext listener that greets like an SMTP
  * server, and a listener that never answers.  Expected fingerprints and
  * pins come from certtool, not from GnuTLS calls like the ones under
- * test.  Every child is killed by pid and reaped at exit, failure or not.
+ * test.  Client certificates: gnutls-serv requiring and verifying one
+ * against the test CA, offered none, one it trusts, one it does not, and
+ * files that cannot be loaded.
+ * Every child is killed by pid and reaped at exit, failure or not.
  * Skips (TAP "1..0 # SKIP") when gnutls-serv or certtool is missing.
  */
-#include "config.h"
+#include "autoconfig.h"
 
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -35,24 +38,28 @@
 #include "../tap.h"
 
 enum srv { S_GOOD, S_TLS12, S_EXPIRED, S_WRONG, S_SELF, S_PLAIN, S_RESET,
-	S_SILENT, S_COUNT };
+	S_SILENT, S_CCERT, S_CCERT12, S_COUNT };
 
-/* The peers; cert NULL: not gnutls-serv. */
+/* The peers; cert NULL: not gnutls-serv.  ccert: requires a client
+ * certificate that the test CA signed. */
 static struct server {
 	const char	*cert;
 	const char	*prio;
+	int		ccert;
 	int		port;
 	pid_t		pid;
 	int		fd;	/* our listening socket (plain, silent) */
 } srv[S_COUNT] = {
-	[S_GOOD] =	{ "good.pem", NULL, 0, -1, -1 },
-	[S_TLS12] =	{ "good.pem", "NORMAL:-VERS-TLS1.3", 0, -1, -1 },
-	[S_EXPIRED] =	{ "expired.pem", NULL, 0, -1, -1 },
-	[S_WRONG] =	{ "wrongname.pem", NULL, 0, -1, -1 },
-	[S_SELF] =	{ "selfsigned.pem", NULL, 0, -1, -1 },
-	[S_PLAIN] =	{ NULL, NULL, 0, -1, -1 },
-	[S_RESET] =	{ NULL, NULL, 0, -1, -1 },
-	[S_SILENT] =	{ NULL, NULL, 0, -1, -1 },
+	[S_GOOD] =	{ "good.pem", NULL, 0, 0, -1, -1 },
+	[S_TLS12] =	{ "good.pem", "NORMAL:-VERS-TLS1.3", 0, 0, -1, -1 },
+	[S_EXPIRED] =	{ "expired.pem", NULL, 0, 0, -1, -1 },
+	[S_WRONG] =	{ "wrongname.pem", NULL, 0, 0, -1, -1 },
+	[S_SELF] =	{ "selfsigned.pem", NULL, 0, 0, -1, -1 },
+	[S_PLAIN] =	{ NULL, NULL, 0, 0, -1, -1 },
+	[S_RESET] =	{ NULL, NULL, 0, 0, -1, -1 },
+	[S_SILENT] =	{ NULL, NULL, 0, 0, -1, -1 },
+	[S_CCERT] =	{ "good.pem", NULL, 1, 0, -1, -1 },
+	[S_CCERT12] =	{ "good.pem", "NORMAL:-VERS-TLS1.3", 1, 0, -1, -1 },
 };
 
 static char dir[256];		/* the temporary directory */
@@ -163,6 +170,68 @@ static const struct tcase {
 	  "failed", NULL, NULL, NULL, 0 },
 	{ "silent server", S_SILENT, "localhost", T_CA, 1, K_NONE, K_NONE, NULL,
 	  NULL, 200, ERR_TEMP, "timed out after 200 ms", NULL, NULL, NULL, 0 },
+};
+
+/*
+ * Client certificates (files in dir; NULL: none).  kind is what
+ * tls_start() says.  After a handshake that succeeded, io is what the
+ * first read says: ERR_NONE means the echo round trips work, anything
+ * else that the server's alert arrives there (TLS 1.3 sends it after the
+ * client's Finished, so the client's handshake is already over).
+ */
+static const struct ccase {
+	const char	*name;
+	enum srv	srv;
+	const char	*cert, *key;
+	enum err_kind	kind;
+	const char	*msg1, *msg2;	/* in tls_start's message */
+	enum err_kind	io;
+	const char	*io_msg1, *io_msg2;	/* in the first read's message */
+} ccases[] = {
+	{ "client cert, TLS 1.3", S_CCERT, "client.pem", "client-key.pem",
+	  ERR_NONE, NULL, NULL, ERR_NONE, NULL, NULL },
+	{ "client cert, TLS 1.2", S_CCERT12, "client.pem", "client-key.pem",
+	  ERR_NONE, NULL, NULL, ERR_NONE, NULL, NULL },
+	{ "client cert, server asks none", S_GOOD, "client.pem",
+	  "client-key.pem", ERR_NONE, NULL, NULL, ERR_NONE, NULL, NULL },
+	{ "no client cert, TLS 1.3", S_CCERT, NULL, NULL, ERR_NONE, NULL, NULL,
+	  ERR_PROTOCOL, "TLS error reading from localhost: the server sent "
+	  "the alert \"Certificate is required\"", "the server requires a "
+	  "client certificate (set tls_cert_file and tls_key_file)" },
+	{ "no client cert, TLS 1.2", S_CCERT12, NULL, NULL, ERR_PROTOCOL,
+	  "TLS handshake with localhost failed", "the server requires a "
+	  "client certificate (set tls_cert_file and tls_key_file)", ERR_NONE,
+	  NULL, NULL },
+	{ "client cert from another CA, TLS 1.3", S_CCERT, "client-self.pem",
+	  "client-key.pem", ERR_NONE, NULL, NULL, ERR_PROTOCOL,
+	  "is not from a CA it accepts, so none was sent", "/client-self.pem "
+	  "(tls_cert_file)" },
+	{ "client cert from another CA, TLS 1.2", S_CCERT12,
+	  "client-self.pem", "client-key.pem", ERR_PROTOCOL,
+	  "is not from a CA it accepts, so none was sent", "/client-self.pem "
+	  "(tls_cert_file)", ERR_NONE, NULL, NULL },
+	{ "expired client cert, TLS 1.3", S_CCERT, "client-expired.pem",
+	  "client-key.pem", ERR_NONE, NULL, NULL, ERR_PROTOCOL,
+	  "the server did not accept the client certificate ",
+	  "/client-expired.pem (tls_cert_file)" },
+	{ "expired client cert, TLS 1.2", S_CCERT12, "client-expired.pem",
+	  "client-key.pem", ERR_PROTOCOL, "the server did not accept the "
+	  "client certificate ", "/client-expired.pem (tls_cert_file)",
+	  ERR_NONE, NULL, NULL },
+	{ "key of another certificate", S_CCERT, "client.pem",
+	  "server-key.pem", ERR_CONFIG, "/server-key.pem is not the key",
+	  "tls_cert_file ", ERR_NONE, NULL, NULL },
+	{ "certificate file missing", S_CCERT, "no-such-cert.pem",
+	  "client-key.pem", ERR_CONFIG, "cannot read tls_cert_file ",
+	  "/no-such-cert.pem: No such file", ERR_NONE, NULL, NULL },
+	{ "key file missing", S_CCERT, "client.pem", "no-such-key.pem",
+	  ERR_CONFIG, "cannot read tls_key_file ",
+	  "/no-such-key.pem: No such file", ERR_NONE, NULL, NULL },
+	{ "certificate without a key", S_CCERT, "client.pem", NULL, ERR_CONFIG,
+	  "/client.pem needs tls_key_file", NULL, ERR_NONE, NULL, NULL },
+	{ "a key as the certificate", S_CCERT, "client-key.pem",
+	  "client-key.pem", ERR_CONFIG, "cannot load client certificate ",
+	  "/client-key.pem", ERR_NONE, NULL, NULL },
 };
 
 /* ------------------------------------------------------------ cleanup */
@@ -276,12 +345,14 @@ exec_serv(const struct server *sv, int port)
 {
 	char cert[sizeof(dir) + 32], key[sizeof(dir) + 32];
 	char portstr[16], log[sizeof(dir) + 32];
-	const char *argv[16];
+	char ca[sizeof(dir) + 32];
+	const char *argv[20];
 	int n = 0, fd;
 
 	die_with_parent();
 	snprintf(cert, sizeof(cert), "%s/%s", dir, sv->cert);
 	snprintf(key, sizeof(key), "%s/server-key.pem", dir);
+	snprintf(ca, sizeof(ca), "%s/ca.pem", dir);
 	snprintf(log, sizeof(log), "%s/serv-%d.log", dir, port);
 	snprintf(portstr, sizeof(portstr), "%d", port);
 	if ((fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600)) >= 0) {
@@ -291,7 +362,13 @@ exec_serv(const struct server *sv, int port)
 	argv[n++] = "gnutls-serv";
 	argv[n++] = "--echo";
 	argv[n++] = "--crlf";
-	argv[n++] = "--disable-client-cert";
+	if (sv->ccert) {
+		argv[n++] = "--require-client-cert";
+		argv[n++] = "--verify-client-cert";
+		argv[n++] = "--x509cafile";
+		argv[n++] = ca;
+	} else
+		argv[n++] = "--disable-client-cert";
 	argv[n++] = "--port";
 	argv[n++] = portstr;
 	argv[n++] = "--x509certfile";
@@ -592,6 +669,80 @@ run_case(const struct tcase *c)
 	stream_free(s);
 }
 
+/* "dir/name" into buf, or NULL for no file. */
+static const char *
+in_dir(char *buf, size_t cap, const char *name)
+{
+	if (name == NULL)
+		return NULL;
+	snprintf(buf, cap, "%s/%s", dir, name);
+	return buf;
+}
+
+/* The first read after a handshake the server's alert follows. */
+static void
+check_first_read(struct stream *s, const struct ccase *c)
+{
+	const char *line;
+	size_t len;
+	struct err e;
+	int r;
+
+	err_clear(&e);
+	stream_set_timeout(s, 5000);
+	r = stream_getline(s, &line, &len, &e);
+	tap_diag("%s", e.msg);
+	if (!tap_ok(r == -1 && e.kind == c->io, "%s: the first read fails "
+	    "with the right kind", c->name))
+		tap_diag("r %d, kind %d (want %d): %s", r, e.kind, c->io, e.msg);
+	if (!tap_ok(strstr(e.msg, c->io_msg1) != NULL && (c->io_msg2 == NULL ||
+	    strstr(e.msg, c->io_msg2) != NULL), "%s: the message says why",
+	    c->name))
+		tap_diag("message: %s", e.msg);
+}
+
+static void
+run_ccase(const struct ccase *c)
+{
+	char trust[sizeof(dir) + 32], cert[sizeof(dir) + 32];
+	char key[sizeof(dir) + 32];
+	struct tls_params p;
+	struct stream *s;
+	struct tls *t;
+	struct err e;
+	int fd;
+
+	memset(&p, 0, sizeof(p));
+	p.host = "localhost";
+	p.trust_file = in_dir(trust, sizeof(trust), "ca.pem");
+	p.cert_file = in_dir(cert, sizeof(cert), c->cert);
+	p.key_file = in_dir(key, sizeof(key), c->key);
+	p.certcheck = 1;
+	p.timeout_ms = 5000;
+	err_clear(&e);
+	if ((fd = connect_local(srv[c->srv].port)) == -1) {
+		tap_ok(0, "%s: connect: %s", c->name, strerror(errno));
+		return;
+	}
+	s = stream_new(fd);
+	t = tls_start(s, &p, NULL, &e);
+	if (!tap_ok((t != NULL) == (c->kind == ERR_NONE) && e.kind == c->kind,
+	    "%s: handshake %s", c->name, c->kind == ERR_NONE ? "done" :
+	    "refused with the right kind"))
+		tap_diag("kind %d (want %d): %s", e.kind, c->kind, e.msg);
+	if (t == NULL)
+		tap_diag("%s", e.msg);
+	if (c->msg1 != NULL && !tap_ok(strstr(e.msg, c->msg1) != NULL &&
+	    (c->msg2 == NULL || strstr(e.msg, c->msg2) != NULL),
+	    "%s: the message says why", c->name))
+		tap_diag("message: %s", e.msg);
+	if (t != NULL && c->io == ERR_NONE)
+		check_echo(s, c->name);
+	else if (t != NULL)
+		check_first_read(s, c);
+	stream_free(s);
+}
+
 /* ------------------------------------------------------------- set-up */
 
 static int
@@ -647,6 +798,8 @@ main(void)
 	start_all();
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		run_case(&cases[i]);
+	for (i = 0; i < sizeof(ccases) / sizeof(ccases[0]); i++)
+		run_ccase(&ccases[i]);
 	tap_ok(tls_channel_binding(NULL, &type, &data, &i, &e) == -1 &&
 	    e.kind == ERR_SOFTWARE && data == NULL,
 	    "channel binding without a session is refused");
