@@ -395,4 +395,48 @@ contains "$T/err" "delivered to 1 recipient: <a@outbox.test>" "split failure: wh
 contains "$T/err" "NOT delivered to 2 recipients: <b@outbox.test>, <c@outbox.test>" \
     "split failure: who did not"
 
+# ---------------------------------------------------------------- smtp-sink
+# Postfix's smtp-sink with extensions removed: -8 (no 8BITMIME), -N (no
+# DSN), -p (no PIPELINING), -E (no ENHANCEDSTATUSCODES).  Its dump (-D)
+# records the transaction as received.
+if harness_can_sink; then
+	SINK_PORT=$((BASE + 90))
+	on_exit sink_down
+	printf 'Subject: ascii\n\nplain text\n' >"$T/ascii.in"
+	printf 'Subject: 8bit\n\nGr\303\274\303\237e\n' >"$T/8bit.in"
+
+	sink_up "$SINK_PORT" "$T/sink8.dump" -8 -p -E
+	plain_config "$T/sink.rc" "$SINK_PORT"
+	run_outbox "$T/8bit.in" -C "$T/sink.rc" to@outbox.test
+	is_exit 69 "smtp-sink -8: an 8-bit body without 8BITMIME is refused"
+	like "$T/err" '8BITMIME' "... and the error names 8BITMIME"
+	run_outbox "$T/ascii.in" -C "$T/sink.rc" -B8BITMIME to@outbox.test
+	is_exit 0 "smtp-sink -8 -p -E: an ASCII body goes whatever -B says"
+	like "$T/sink8.dump" '^X-Mail-Args: <sender@outbox\.test>$' \
+	    "... MAIL FROM with no parameter at all"
+	unlike "$T/sink8.dump" 'BODY=' "... BODY= never sent to a server without 8BITMIME"
+	sink_down
+
+	sink_up "$SINK_PORT" "$T/sinkN.dump" -N
+	run_outbox "$T/ascii.in" -C "$T/sink.rc" -N success,failure -R hdrs -V env1 to@outbox.test
+	is_exit 0 "smtp-sink -N: DSN requested, not offered: sent anyway"
+	like "$T/err" 'DSN' "... with a warning that names DSN"
+	unlike "$T/sinkN.dump" 'NOTIFY=|RET=|ENVID=' "... and no DSN parameter sent"
+	plain_config "$T/sinkreq.rc" "$SINK_PORT" "dsn_required on"
+	run_outbox "$T/ascii.in" -C "$T/sinkreq.rc" -N success to@outbox.test
+	is_exit 69 "smtp-sink -N with dsn_required on: refused before MAIL"
+	sink_down
+
+	sink_up "$SINK_PORT" "$T/sinkD.dump"
+	run_outbox "$T/ascii.in" -C "$T/sink.rc" -N success,failure -R hdrs -V env1 to@outbox.test
+	is_exit 0 "smtp-sink with DSN: delivered"
+	like "$T/sinkD.dump" '^X-Mail-Args: .*RET=HDRS' "RET=HDRS on MAIL"
+	like "$T/sinkD.dump" '^X-Mail-Args: .*ENVID=env1' "ENVID on MAIL"
+	like "$T/sinkD.dump" '^X-Rcpt-Args: .*NOTIFY=SUCCESS,FAILURE' "NOTIFY on RCPT"
+	like "$T/sinkD.dump" '^X-Rcpt-Args: .*ORCPT=rfc822;to@outbox\.test' "ORCPT on RCPT"
+	sink_down
+else
+	ok "# SKIP smtp-sink: $HARNESS_WHY"
+fi
+
 tap_done
