@@ -314,6 +314,31 @@ tls_free(void *ctx)
 
 /* ------------------------------------------------------------- set-up */
 
+/*
+ * The CRLs of file, after the trust store: GnuTLS matches a CRL to a
+ * certificate by issuer name and serial only, so each CRL's signature is
+ * checked here against the trusted CAs (VERIFY_CRLS), and one that no CA
+ * signed is refused instead of revoking in that CA's name.
+ */
+static int
+load_crl(struct tls *t, const char *file, struct err *e)
+{
+	char msg[128];
+	int r;
+
+	gnutls_certificate_set_flags(t->cred, GNUTLS_CERTIFICATE_VERIFY_CRLS);
+	r = gnutls_certificate_set_x509_crl_file(t->cred, file,
+	    GNUTLS_X509_FMT_PEM);
+	if (r == GNUTLS_E_CRL_VERIFICATION_ERROR)
+		return err_set(e, ERR_CONFIG, "cannot load tls_crl_file %s: a "
+		    "CRL in it is not signed by a trusted CA (tls_trust_file), "
+		    "or is out of date", file);
+	if (r < 0)
+		return err_set(e, ERR_CONFIG, "cannot load tls_crl_file %s: %s",
+		    file, gerr(r, msg, sizeof(msg)));
+	return 0;
+}
+
 static int
 load_trust(struct tls *t, const struct tls_params *p, struct err *e)
 {
@@ -336,15 +361,7 @@ load_trust(struct tls *t, const struct tls_params *p, struct err *e)
 			return err_set(e, ERR_CONFIG, "tls_trust_file %s holds "
 			    "no certificate", f);
 	}
-	if (p->crl_file != NULL) {
-		r = gnutls_certificate_set_x509_crl_file(t->cred, p->crl_file,
-		    GNUTLS_X509_FMT_PEM);
-		if (r < 0)
-			return err_set(e, ERR_CONFIG, "cannot load tls_crl_file "
-			    "%s: %s", p->crl_file,
-			    gerr(r, msg, sizeof(msg)));
-	}
-	return 0;
+	return p->crl_file != NULL ? load_crl(t, p->crl_file, e) : 0;
 }
 
 /* -1 naming the first of the two files that cannot be read, with the

@@ -303,4 +303,135 @@ for n in $NEVER; do
 	fi
 done
 
+
+# ================================================================ IDN names
+# IDN host names for TLS (CONTRACT 3: verified as A-labels): send.c turns
+# the account's host and tls_host_override into A-labels (idn.c) before
+# the certificate check and SNI.  tests/harness/plus_server (implicit TLS,
+# AUTH SCRAM-SHA-256, then MAIL/RCPT/DATA) presents idn.pem from certs.sh,
+# whose only name is xn--bcher-kva.outbox.test, the A-label of
+# bücher.outbox.test: the UTF-8 override delivers; the same name without
+# its umlaut is refused (69) showing the expected name, and so is faß,
+# whose A-label (IDNA2008, nontransitional: xn--fa-hia, not fass) the
+# message shows.  gnutls-serv, told to refuse any other server name, logs
+# the SNI it got: the A-label.  An invalid IDN in host or
+# tls_host_override is a configuration error (78) found before connecting.
+IDN_PLUS=$top_builddir/tests/harness/plus_server
+
+# idn_kill PID: stop a plus_server or gnutls-serv we started (checked by
+# its executable)
+idn_kill() {
+	case $(readlink "/proc/$1/exe" 2>/dev/null) in
+	*/plus_server | */gnutls-serv) kill "$1" 2>/dev/null ;;
+	esac
+	return 0
+}
+
+# idn_conf NAME PORT LINES: $T/NAME.rc, implicit TLS to 127.0.0.1:PORT
+# trusting the test CA, SCRAM-SHA-256 as plus_server wants, then LINES.
+idn_conf() {
+	printf '%s\n' "account default" "host 127.0.0.1" "port $2" \
+	    "from sender@outbox.test" "domain client.outbox.test" "timeout 10" \
+	    "dead_letter $DEAD" "auth scram-sha-256" "user $PF_USER" \
+	    "password $PF_PASS" "$IMPLICIT" "$3" | write_config "$T/$1.rc"
+}
+
+# idn_plus NAME LINES: plus_server with idn.pem (its stdout in
+# $T/NAME.plus), outbox -v with idn_conf LINES against it, then wait for
+# the server to end (it serves one connection, 30 s at most).
+idn_plus() {
+	rm -f "$T/$1.port"
+	"$IDN_PLUS" "$S/tls/idn.pem" "$S/tls/server-key.pem" "$T/$1.port" \
+	    "$PF_USER" "$PF_PASS" >"$T/$1.plus" 2>&1 &
+	_ip_pid=$!
+	on_exit "idn_kill $_ip_pid"
+	_ip_i=0
+	while [ $_ip_i -lt 100 ] && ! [ -s "$T/$1.port" ]; do
+		kill -0 "$_ip_pid" 2>/dev/null || break
+		sleep 0.05
+		_ip_i=$((_ip_i + 1))
+	done
+	idn_conf "$1" "$(cat "$T/$1.port" 2>/dev/null || echo 1)" "$2"
+	send "$1" -v
+	wait "$_ip_pid"
+}
+
+if [ -x "$IDN_PLUS" ] && [ -f "$S/tls/idn.pem" ]; then
+	idn_plus idn-ok 'tls_host_override bücher.outbox.test'
+	is_exit 0 "tls_host_override bücher.outbox.test: delivered"
+	like "$T/idn-ok.plus" '^TLS TLS1\.3$' "IDN override: the TLS handshake completed"
+	like "$T/idn-ok.plus" '^AUTH ok SCRAM-SHA-256$' "IDN override: the server authenticated the client inside TLS"
+	like "$T/idn-ok.err" '^-> MAIL FROM:<idn-ok@outbox\.test>' "IDN override: MAIL FROM sent"
+	like "$T/idn-ok.err" '^<- 250 2\.0\.0 Ok: queued$' "IDN override: plus_server took the message"
+	unlike "$T/idn-ok.err" 'mismatch|not trusted' "IDN override: no certificate complaint"
+
+	idn_plus idn-bad 'tls_host_override bucher.outbox.test'
+	refused idn-bad 69 'name mismatch: expected bucher\.outbox\.test, presented xn--bcher-kva\.outbox\.test' \
+	    "tls_host_override bucher.outbox.test: refused, names expected and presented" peer
+	unlike "$T/idn-bad.plus" '^AUTH' "ASCII look-alike override: no AUTH reached the server"
+	dead_has idn-bad "ASCII look-alike override"
+
+	idn_plus idn-fass 'tls_host_override faß.outbox.test'
+	refused idn-fass 69 'name mismatch: expected xn--fa-hia\.outbox\.test, presented xn--bcher-kva\.outbox\.test' \
+	    "tls_host_override faß.outbox.test: refused, the expected name as its nontransitional A-label" peer
+else
+	ok "IDN host names for TLS # SKIP $IDN_PLUS or idn.pem missing"
+fi
+
+# SNI: the A-label.  gnutls-serv answers nothing after the handshake, so
+# outbox gives up waiting for the greeting (75) once TLS is up.
+IDN_SNI=xn--bcher-kva.outbox.test
+if command -v gnutls-serv >/dev/null 2>&1 && [ -f "$S/tls/idn.pem" ]; then
+	sni_port=$(free_port)
+	gnutls-serv --echo --disable-client-cert --port "$sni_port" \
+	    --x509certfile "$S/tls/idn.pem" --x509keyfile "$S/tls/server-key.pem" \
+	    --sni-hostname "$IDN_SNI" --sni-hostname-fatal >"$T/sni.log" 2>&1 &
+	sni_pid=$!
+	on_exit "idn_kill $sni_pid"
+	_sn_i=0
+	while [ $_sn_i -lt 100 ] && ! grep -q "IPv4.*port $sni_port" "$T/sni.log"; do
+		kill -0 "$sni_pid" 2>/dev/null || break
+		sleep 0.05
+		_sn_i=$((_sn_i + 1))
+	done
+	printf '%s\n' "account default" "host 127.0.0.1" "port $sni_port" \
+	    "from sender@outbox.test" "timeout 1" "dead_letter $DEAD" "$IMPLICIT" \
+	    "tls_host_override bücher.outbox.test" | write_config "$T/idn-sni.rc"
+	send idn-sni -v
+	refused idn-sni 75 'greeting: timed out' "SNI test: TLS up, then no greeting" peer
+	like "$T/idn-sni.err" '^-- TLSv1\.3 with ' "SNI test: the handshake passed the server's SNI check and ours"
+	like "$T/sni.log" "Given server name\\[1\\]: $IDN_SNI\$" "SNI test: the server got the A-label $IDN_SNI"
+	idn_kill "$sni_pid"
+else
+	ok "SNI of an IDN # SKIP gnutls-serv or idn.pem missing"
+fi
+
+# An invalid IDN: U+2488 (DIGIT ONE FULL STOP) is disallowed; a label may
+# not start with a combining mark (U+0301).  In host: refused before any
+# name is resolved (a look-up would be 68 or 75); in tls_host_override:
+# before connecting to a peer.py that would log the connection.
+n=0
+for bad in "a$(printf '\342\222\210').example" "$(printf '\314\201')a.example"; do
+	n=$((n + 1))
+	printf '%s\n' "account default" "host $bad" "port 465" \
+	    "from sender@outbox.test" "timeout 10" "dead_letter $DEAD" \
+	    "tls on" "tls_starttls off" "tls_trust_file $PF_CA" |
+	    write_config "$T/idnhost$n.rc"
+	send "idnhost$n" -v
+	refused "idnhost$n" 78 "invalid internationalised domain name '$bad'" \
+	    "invalid IDN in host ($bad): configuration error" peer
+	unlike "$T/idnhost$n.err" 'connected to' "invalid IDN in host ($bad): no connection"
+
+	peer_start "idnover$n" 'S 220 peer.outbox.test ESMTP
+DRAIN'
+	idn_conf "idnover$n" "${PEER_PORT:-1}" "tls_host_override $bad"
+	send "idnover$n" -v
+	refused "idnover$n" 78 "invalid internationalised domain name '$bad'" \
+	    "invalid IDN in tls_host_override ($bad): configuration error" peer
+	kill_peer "$PEER_PID"
+	wait "$PEER_PID" 2>/dev/null
+	is_empty "$PEER_LOG" "invalid IDN in tls_host_override ($bad): the peer saw no connection"
+done
+dead_has idnover2 "invalid IDN"
+
 tap_done

@@ -6,6 +6,15 @@
 #   expired.pem     CA-signed, same names, valid only in January 2020
 #   wrongname.pem   CA-signed, CN/DNS wrong.example only
 #   selfsigned.pem  self-signed (not from the CA), same names as good.pem
+#   revoked.pem     CA-signed, same names as good.pem, serial 8, revoked
+#                   by crl.pem (a CRL the CA signed, naming serial 8 only)
+#   idn.pem         CA-signed; CN/DNS xn--bcher-kva.outbox.test only (the
+#                   A-label of bücher.outbox.test)
+# three CRLs naming serial 8 only:
+#   crl.pem         signed by the CA, next update in ten years
+#   crl-old.pem     signed by the CA, out of date since 2020-02-01
+#   crl-forged.pem  the CA's name as issuer, signed by another key (that
+#                   of forger-ca.pem, a self-signed CA of the same name)
 # and a client key (client-key.pem) with two client certificates for it
 # (tls_www_client, CN client.outbox.test):
 #   client.pem          CA-signed
@@ -60,16 +69,38 @@ write_tmpl wrongname.tmpl 4 wrong.example 'expiration_days = 3650' \
 	'dns_name = "wrong.example"'
 write_tmpl selfsigned.tmpl 5 localhost 'expiration_days = 3650' \
 	"$names" "$names2" "$ip"
+# serials 6 and 7 are the client certificates'
+write_tmpl revoked.tmpl 8 localhost 'expiration_days = 3650' \
+	"$names" "$names2" "$ip"
+write_tmpl idn.tmpl 9 xn--bcher-kva.outbox.test 'expiration_days = 3650' \
+	'dns_name = "xn--bcher-kva.outbox.test"'
 
 certtool --generate-self-signed --load-privkey ca-key.pem --template ca.tmpl \
 	--outfile ca.pem 2>/dev/null
-for c in good expired wrongname; do
+for c in good expired wrongname revoked idn; do
 	certtool --generate-certificate --load-privkey server-key.pem \
 		--load-ca-certificate ca.pem --load-ca-privkey ca-key.pem \
 		--template "$c.tmpl" --outfile "$c.pem" 2>/dev/null
 done
 certtool --generate-self-signed --load-privkey server-key.pem \
 	--template selfsigned.tmpl --outfile selfsigned.pem 2>/dev/null
+
+# CRLs; the forger's CA reuses the client key: a key that is not the CA's
+printf 'crl_next_update = 3650\ncrl_number = 1\n' >crl.tmpl
+printf '%s\n' 'crl_this_update_date = "2020-01-01 00:00:00 UTC"' \
+	'crl_next_update_date = "2020-02-01 00:00:00 UTC"' 'crl_number = 2' \
+	>crl-old.tmpl
+certtool --generate-self-signed --load-privkey client-key.pem \
+	--template ca.tmpl --outfile forger-ca.pem 2>/dev/null
+# make_crl OUT TEMPLATE CAKEY CACERT
+make_crl() {
+	certtool --generate-crl --load-ca-privkey "$3" \
+		--load-ca-certificate "$4" --load-certificate revoked.pem \
+		--template "$2" --outfile "$1" >/dev/null 2>&1
+}
+make_crl crl.pem crl.tmpl ca-key.pem ca.pem
+make_crl crl-old.pem crl-old.tmpl ca-key.pem ca.pem
+make_crl crl-forged.pem crl.tmpl client-key.pem forger-ca.pem
 
 # client_tmpl FILE SERIAL VALIDITY...
 client_tmpl() {
@@ -95,5 +126,6 @@ certtool --generate-self-signed --load-privkey client-key.pem \
 	--template client.tmpl --outfile client-self.pem 2>/dev/null
 
 chmod 644 ca.pem good.pem expired.pem wrongname.pem selfsigned.pem
+chmod 644 revoked.pem idn.pem crl.pem crl-old.pem crl-forged.pem forger-ca.pem
 chmod 644 client.pem client-expired.pem client-self.pem
 chmod 600 ca-key.pem server-key.pem client-key.pem

@@ -6,7 +6,11 @@
  * pins come from certtool, not from GnuTLS calls like the ones under
  * test.  Client certificates: gnutls-serv requiring and verifying one
  * against the test CA, offered none, one it trusts, one it does not, and
- * files that cannot be loaded.
+ * files that cannot be loaded.  Revocation: a CA-signed certificate that
+ * the CA's CRL (certs.sh: revoked.pem, crl.pem) revokes, with and without
+ * tls_crl_file, the good certificate with it, CRL files that cannot be
+ * loaded, and CRLs that must not be believed: one out of date, and one
+ * in the CA's name that another key signed.
  * Every child is killed by pid and reaped at exit, failure or not.
  * Skips (TAP "1..0 # SKIP") when gnutls-serv or certtool is missing.
  */
@@ -38,7 +42,7 @@
 #include "../tap.h"
 
 enum srv { S_GOOD, S_TLS12, S_EXPIRED, S_WRONG, S_SELF, S_PLAIN, S_RESET,
-	S_SILENT, S_CCERT, S_CCERT12, S_COUNT };
+	S_SILENT, S_CCERT, S_CCERT12, S_REVOKED, S_COUNT };
 
 /* The peers; cert NULL: not gnutls-serv.  ccert: requires a client
  * certificate that the test CA signed. */
@@ -60,13 +64,14 @@ static struct server {
 	[S_SILENT] =	{ NULL, NULL, 0, 0, -1, -1 },
 	[S_CCERT] =	{ "good.pem", NULL, 1, 0, -1, -1 },
 	[S_CCERT12] =	{ "good.pem", "NORMAL:-VERS-TLS1.3", 1, 0, -1, -1 },
+	[S_REVOKED] =	{ "revoked.pem", NULL, 0, 0, -1, -1 },
 };
 
 static char dir[256];		/* the temporary directory */
 
 /* Values read from certtool, referred to by the table. */
 enum key { K_NONE, K_SELF_SHA256, K_SELF_SHA1, K_GOOD_SHA256, K_GOOD_MD5,
-	K_SERVER_PIN, K_CA_PIN, K_COUNT };
+	K_SERVER_PIN, K_CA_PIN, K_REVOKED_SHA256, K_COUNT };
 static char keys[K_COUNT][200];
 
 enum trust { T_CA, T_SYSTEM, T_MISSING };
@@ -232,6 +237,38 @@ static const struct ccase {
 	{ "a key as the certificate", S_CCERT, "client-key.pem",
 	  "client-key.pem", ERR_CONFIG, "cannot load client certificate ",
 	  "/client-key.pem", ERR_NONE, NULL, NULL },
+};
+
+/*
+ * Revocation (files in dir; crl NULL: no tls_crl_file).  On success fp
+ * is the certificate the server presented, as certtool computes it: the
+ * revoked one is accepted without the CRL, so the CRL is what refuses it.
+ */
+static const struct rcase {
+	const char	*name;
+	enum srv	srv;
+	const char	*crl;
+	enum err_kind	kind;
+	const char	*msg1, *msg2;	/* in the error message */
+	enum key	fp;		/* on success */
+} rcases[] = {
+	{ "revoked cert, with the CRL", S_REVOKED, "crl.pem", ERR_UNAVAILABLE,
+	  "certificate of localhost not trusted: revoked", NULL, K_NONE },
+	{ "revoked cert, without a CRL", S_REVOKED, NULL, ERR_NONE, NULL, NULL,
+	  K_REVOKED_SHA256 },
+	{ "good cert, with the CRL", S_GOOD, "crl.pem", ERR_NONE, NULL, NULL,
+	  K_GOOD_SHA256 },
+	{ "CRL file missing", S_GOOD, "no-such-crl.pem", ERR_CONFIG,
+	  "cannot load tls_crl_file ", "/no-such-crl.pem", K_NONE },
+	{ "CRL file a directory", S_GOOD, ".", ERR_CONFIG,
+	  "cannot load tls_crl_file ", "/.:", K_NONE },
+	{ "a certificate as the CRL file", S_GOOD, "good.pem", ERR_CONFIG,
+	  "tls_crl_file ", "/good.pem", K_NONE },
+	{ "CRL signed by another key", S_REVOKED, "crl-forged.pem",
+	  ERR_CONFIG, "/crl-forged.pem: a CRL in it is not signed by a "
+	  "trusted CA", NULL, K_NONE },
+	{ "CRL out of date", S_REVOKED, "crl-old.pem", ERR_CONFIG,
+	  "/crl-old.pem: a CRL in it ", "or is out of date", K_NONE },
 };
 
 /* ------------------------------------------------------------ cleanup */
@@ -518,6 +555,8 @@ make_certs(void)
 	    keys[K_SELF_SHA1], keys[K_SERVER_PIN], sizeof(keys[0])) == -1 ||
 	    certtool_info("good.pem", keys[K_GOOD_SHA256], unused, unused,
 	    sizeof(unused)) == -1 ||
+	    certtool_info("revoked.pem", keys[K_REVOKED_SHA256], unused,
+	    unused, sizeof(unused)) == -1 ||
 	    certtool_info("ca.pem", unused, unused, keys[K_CA_PIN],
 	    sizeof(keys[0])) == -1)
 		return -1;
@@ -743,6 +782,48 @@ run_ccase(const struct ccase *c)
 	stream_free(s);
 }
 
+static void
+run_rcase(const struct rcase *c)
+{
+	char trust[sizeof(dir) + 32], crl[sizeof(dir) + 32], what[200];
+	struct tls_params p;
+	struct tls_info info;
+	struct stream *s;
+	struct tls *t;
+	struct err e;
+	int fd;
+
+	memset(&p, 0, sizeof(p));
+	memset(&info, 0, sizeof(info));
+	p.host = "localhost";
+	p.trust_file = in_dir(trust, sizeof(trust), "ca.pem");
+	p.crl_file = in_dir(crl, sizeof(crl), c->crl);
+	p.certcheck = 1;
+	p.timeout_ms = 5000;
+	err_clear(&e);
+	if ((fd = connect_local(srv[c->srv].port)) == -1) {
+		tap_ok(0, "%s: connect: %s", c->name, strerror(errno));
+		return;
+	}
+	s = stream_new(fd);
+	t = tls_start(s, &p, &info, &e);
+	if (!tap_ok((t != NULL) == (c->kind == ERR_NONE) && e.kind == c->kind,
+	    "%s: %s", c->name, c->kind == ERR_NONE ? "accepted" :
+	    "refused with the right kind"))
+		tap_diag("kind %d (want %d): %s", e.kind, c->kind, e.msg);
+	if (t == NULL)
+		tap_diag("%s", e.msg);
+	if (c->msg1 != NULL && !tap_ok(strstr(e.msg, c->msg1) != NULL &&
+	    (c->msg2 == NULL || strstr(e.msg, c->msg2) != NULL),
+	    "%s: the message says why", c->name))
+		tap_diag("message: %s", e.msg);
+	snprintf(what, sizeof(what), "%s: the certificate presented",
+	    c->name);
+	if (t != NULL && c->fp != K_NONE)
+		tap_str_eq(info.sha256, keys[c->fp], what);
+	stream_free(s);
+}
+
 /* ------------------------------------------------------------- set-up */
 
 static int
@@ -800,6 +881,8 @@ main(void)
 		run_case(&cases[i]);
 	for (i = 0; i < sizeof(ccases) / sizeof(ccases[0]); i++)
 		run_ccase(&ccases[i]);
+	for (i = 0; i < sizeof(rcases) / sizeof(rcases[0]); i++)
+		run_rcase(&rcases[i]);
 	tap_ok(tls_channel_binding(NULL, &type, &data, &i, &e) == -1 &&
 	    e.kind == ERR_SOFTWARE && data == NULL,
 	    "channel binding without a session is refused");
