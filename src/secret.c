@@ -1,15 +1,18 @@
 /*
  * secret.c - where the password comes from, in msmtp's order: the
  * account's password, a passwordeval helper, the system keyring (when
- * built with libsecret), ~/.netrc, the terminal.
+ * built with libsecret, through the outbox-keyring helper), ~/.netrc,
+ * the terminal.
  *
- * Owns: running the helper (sh -c, stdin /dev/null, stdout through a
- * pipe, stderr inherited, a timeout that kills its process group, output
- * bounded by PASSWORD_EVAL_MAX), reading netrc (owner and mode checked on
- * the opened descriptor), the keyring lookup (never when no session bus
- * is there, never unlocking, bounded in time), the prompt on /dev/tty
- * with echo off.  It must not read stdin (it carries the message) nor
- * print a secret, and it wipes every buffer that held one, on every path.
+ * Owns: running a helper program (passwordeval through sh -c; the
+ * keyring's outbox-keyring, built from keyring.c, directly: stdin
+ * /dev/null, stdout through a pipe, stderr inherited, a timeout that
+ * kills its process group, output bounded by PASSWORD_EVAL_MAX),
+ * reading netrc (owner and mode checked on the opened descriptor), the
+ * prompt on /dev/tty with echo off.  It must not link GLib (the keyring
+ * helper does, in its own process, only when it is asked), nor read
+ * stdin (it carries the message), nor print a secret, and it wipes every
+ * buffer that held one, on every path.
  */
 #include "autoconfig.h"
 
@@ -23,15 +26,12 @@
 #include <poll.h>
 #include <pwd.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <termios.h>
 #include <unistd.h>
-
-#ifdef HAVE_LIBSECRET
-#include <libsecret/secret.h>
-#endif
 
 #include "config.h"
 #include "limits.h"
@@ -39,10 +39,19 @@
 #include "status.h"
 #include "util.h"
 
-/* The helper's timeout in seconds: PASSWORD_EVAL_SECONDS except in tests. */
+/* passwordeval's timeout in seconds: PASSWORD_EVAL_SECONDS except in tests. */
 static int eval_seconds = PASSWORD_EVAL_SECONDS;
-/* The keyring's timeout in seconds: KEYRING_SECONDS except in tests. */
+/* The keyring helper's timeout in seconds: KEYRING_SECONDS except in tests. */
 static int keyring_seconds = KEYRING_SECONDS;
+
+/* A program run for a password: passwordeval's shell, or the keyring
+ * helper run directly (no shell: its arguments are data). */
+struct helper {
+	const char		*what;	/* names it in messages */
+	const char		*path;	/* run with execv() */
+	const char *const	*argv;
+	int			seconds; /* its time limit */
+};
 
 void
 secret_set_eval_timeout(int seconds)
@@ -50,10 +59,10 @@ secret_set_eval_timeout(int seconds)
 	eval_seconds = seconds > 0 ? seconds : PASSWORD_EVAL_SECONDS;
 }
 
-/* Start sh -c cmd with stdin /dev/null and stdout into a pipe (read end
- * in *rfd), in a process group of its own so a timeout kills it whole. */
+/* Start h with stdin /dev/null and stdout into a pipe (read end in
+ * *rfd), in a process group of its own so a timeout kills it whole. */
 static pid_t
-eval_spawn(const char *cmd, int *rfd, struct err *e)
+helper_spawn(const struct helper *h, int *rfd, struct err *e)
 {
 	int p[2], nul;
 	pid_t pid;
@@ -72,7 +81,8 @@ eval_spawn(const char *cmd, int *rfd, struct err *e)
 		if (dup2(nul, STDIN_FILENO) == -1 ||
 		    dup2(p[1], STDOUT_FILENO) == -1)
 			_exit(127);
-		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		/* execv() takes char *const[]; it writes none of them. */
+		execv(h->path, (char *const *)(uintptr_t)h->argv);
 		_exit(127);
 	}
 	close(nul);
@@ -87,17 +97,17 @@ eval_spawn(const char *cmd, int *rfd, struct err *e)
 }
 
 static int
-eval_timed_out(struct err *e)
+helper_timed_out(const struct helper *h, struct err *e)
 {
-	return err_set(e, ERR_CONFIG, "passwordeval command timed out after "
-	    "%d seconds", eval_seconds);
+	return err_set(e, ERR_CONFIG, "%s command timed out after %d seconds",
+	    h->what, h->seconds);
 }
 
 /* Read the helper's output into buf until EOF or the deadline; cap is
  * one more than allowed, so that a full buffer means "too long". */
 static int
-eval_read(int fd, char *buf, size_t cap, size_t *len, long long deadline,
-    struct err *e)
+helper_read(const struct helper *h, int fd, char *buf, size_t cap,
+    size_t *len, long long deadline, struct err *e)
 {
 	struct pollfd pfd = { .fd = fd, .events = POLLIN };
 	long long left;
@@ -105,7 +115,7 @@ eval_read(int fd, char *buf, size_t cap, size_t *len, long long deadline,
 
 	for (*len = 0;;) {
 		if ((left = deadline - now_ms()) <= 0)
-			return eval_timed_out(e);
+			return helper_timed_out(h, e);
 		n = poll(&pfd, 1, left > 1000 ? 1000 : (int)left);
 		if (n == -1 && errno != EINTR)
 			return err_set(e, ERR_OSERR, "poll: %s", strerror(errno));
@@ -116,18 +126,18 @@ eval_read(int fd, char *buf, size_t cap, size_t *len, long long deadline,
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1)
-			return err_set(e, ERR_CONFIG, "passwordeval: reading "
-			    "its output: %s", strerror(errno));
+			return err_set(e, ERR_CONFIG, "%s: reading its output: "
+			    "%s", h->what, strerror(errno));
 		if ((*len += (size_t)n) == cap)
-			return err_set(e, ERR_CONFIG, "passwordeval output is "
-			    "longer than PASSWORD_EVAL_MAX (%d bytes)",
+			return err_set(e, ERR_CONFIG, "%s output is longer than "
+			    "PASSWORD_EVAL_MAX (%d bytes)", h->what,
 			    PASSWORD_EVAL_MAX);
 	}
 }
 
 /* Kill the helper's process group and reap it. */
 static void
-eval_kill(pid_t pid, int *status)
+helper_kill(pid_t pid, int *status)
 {
 	if (kill(-pid, SIGKILL) == -1)
 		(void)kill(pid, SIGKILL);
@@ -138,7 +148,8 @@ eval_kill(pid_t pid, int *status)
 /* Reap the helper (which may linger after closing its output) by the
  * deadline; past it, kill it. */
 static int
-eval_wait(pid_t pid, long long deadline, int *status, struct err *e)
+helper_wait(const struct helper *h, pid_t pid, long long deadline,
+    int *status, struct err *e)
 {
 	pid_t r;
 
@@ -149,16 +160,41 @@ eval_wait(pid_t pid, long long deadline, int *status, struct err *e)
 			return err_set(e, ERR_OSERR, "waitpid: %s",
 			    strerror(errno));
 		if (now_ms() >= deadline) {
-			eval_kill(pid, status);
-			return eval_timed_out(e);
+			helper_kill(pid, status);
+			return helper_timed_out(h, e);
 		}
 		(void)poll(NULL, 0, 10);	/* nothing to wait on but time */
 	}
 }
 
-/* One trailing LF or CRLF stripped; any other line break refused. */
+/* Run h to its end within its time limit: its output in buf (capacity
+ * PASSWORD_EVAL_MAX + 1, wiped by the caller), its wait status in
+ * *status. -1 when it could not run, timed out or said too much. */
 static int
-eval_output(char *buf, size_t len, char **out, struct err *e)
+helper_run(const struct helper *h, char *buf, size_t cap, size_t *len,
+    int *status, struct err *e)
+{
+	long long deadline = now_ms() + h->seconds * 1000LL;
+	int fd = -1, ret = -1;
+	pid_t pid;
+
+	*len = 0;
+	*status = 0;
+	if ((pid = helper_spawn(h, &fd, e)) == -1)
+		return -1;
+	if (helper_read(h, fd, buf, cap, len, deadline, e) == -1)
+		helper_kill(pid, status);
+	else if (helper_wait(h, pid, deadline, status, e) == 0)
+		ret = 0;
+	close(fd);
+	return ret;
+}
+
+/* The password from the helper's output: one trailing LF or CRLF
+ * stripped; any other line break, or a NUL, refused. */
+static int
+helper_output(const struct helper *h, char *buf, size_t len, char **out,
+    struct err *e)
 {
 	if (len > 0 && buf[len - 1] == '\n') {
 		len--;
@@ -166,43 +202,35 @@ eval_output(char *buf, size_t len, char **out, struct err *e)
 			len--;
 	}
 	if (memchr(buf, '\n', len) != NULL || memchr(buf, '\r', len) != NULL)
-		return err_set(e, ERR_CONFIG, "passwordeval output contains a "
-		    "line break");
+		return err_set(e, ERR_CONFIG, "%s output contains a line break",
+		    h->what);
 	if (memchr(buf, '\0', len) != NULL)
-		return err_set(e, ERR_CONFIG, "passwordeval output contains a "
-		    "NUL byte");
+		return err_set(e, ERR_CONFIG, "%s output contains a NUL byte",
+		    h->what);
 	*out = xstrndup(buf, len);
 	return 0;
 }
 
-/* Run passwordeval; its output is the password. */
+/* Run passwordeval (sh -c cmd); its output is the password. */
 static int
 run_eval(const char *cmd, char **out, struct err *e)
 {
+	const char *argv[] = { "sh", "-c", cmd, NULL };
+	const struct helper h = { "passwordeval", "/bin/sh", argv,
+	    eval_seconds };
 	char buf[PASSWORD_EVAL_MAX + 1];
-	long long deadline = now_ms() + eval_seconds * 1000LL;
-	size_t len = 0;
-	int fd = -1, status = 0, ret = -1;
-	pid_t pid;
+	size_t len;
+	int status, ret;
 
-	if ((pid = eval_spawn(cmd, &fd, e)) == -1)
-		return -1;
-	if (eval_read(fd, buf, sizeof(buf), &len, deadline, e) == -1) {
-		eval_kill(pid, &status);
-		goto done;
-	}
-	if (eval_wait(pid, deadline, &status, e) == -1)
-		goto done;
-	if (WIFSIGNALED(status))
-		err_set(e, ERR_CONFIG, "passwordeval command killed by signal "
-		    "%d", WTERMSIG(status));
-	else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		err_set(e, ERR_CONFIG, "passwordeval command failed (exit %d)",
-		    WIFEXITED(status) ? WEXITSTATUS(status) : -1);
-	else
-		ret = eval_output(buf, len, out, e);
-done:
-	close(fd);
+	ret = helper_run(&h, buf, sizeof(buf), &len, &status, e);
+	if (ret == 0 && WIFSIGNALED(status))
+		ret = err_set(e, ERR_CONFIG, "passwordeval command killed by "
+		    "signal %d", WTERMSIG(status));
+	else if (ret == 0 && (!WIFEXITED(status) || WEXITSTATUS(status) != 0))
+		ret = err_set(e, ERR_CONFIG, "passwordeval command failed "
+		    "(exit %d)", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	else if (ret == 0)
+		ret = helper_output(&h, buf, len, out, e);
 	wipe(buf, sizeof(buf));
 	return ret;
 }
@@ -414,202 +442,58 @@ secret_set_keyring_timeout(int seconds)
 	keyring_seconds = seconds > 0 ? seconds : KEYRING_SECONDS;
 }
 
+/* The keyring helper to run: $OUTBOX_KEYRING_HELPER, which the test
+ * suite sets to the one in the build tree (harmless: outbox never runs
+ * with privileges its caller does not have, main.c drops set-id ones
+ * first), else the installed one when this build has it. */
+static const char *
+keyring_helper(void)
+{
+	const char *s = getenv("OUTBOX_KEYRING_HELPER");
+
+	if (s != NULL && *s != '\0')
+		return s;
 #ifdef HAVE_LIBSECRET
-/*
- * The keyring, as msmtp reads it: its own schema, not matched by name so
- * that `secret-tool store --label=msmtp host H service smtp user U` is
- * found, then libgnome-keyring's network password schema, which older
- * msmtp versions wrote.  Nothing here may block for long or ask anyone
- * anything: no session bus means no lookup (GLib would otherwise try to
- * autolaunch one), a timer cancels the lookup at KEYRING_SECONDS, and
- * locked items are skipped rather than unlocked (an unlock is a desktop
- * prompt, which a cron job must not raise).  Every failure means "not
- * in the keyring": the next source is asked.
- */
-static const SecretSchema schema_msmtp = {
-	.name = "de.marlam.msmtp.password",
-	.flags = SECRET_SCHEMA_DONT_MATCH_NAME,
-	.attributes = {
-		{ "host", SECRET_SCHEMA_ATTRIBUTE_STRING },
-		{ "service", SECRET_SCHEMA_ATTRIBUTE_STRING },
-		{ "user", SECRET_SCHEMA_ATTRIBUTE_STRING },
-		{ NULL, 0 },
-	},
-};
-
-static const SecretSchema schema_network = {
-	.name = "org.gnome.keyring.NetworkPassword",
-	.flags = SECRET_SCHEMA_NONE,
-	.attributes = {
-		{ "user", SECRET_SCHEMA_ATTRIBUTE_STRING },
-		{ "server", SECRET_SCHEMA_ATTRIBUTE_STRING },
-		{ "protocol", SECRET_SCHEMA_ATTRIBUTE_STRING },
-		{ NULL, 0 },
-	},
-};
-
-/* Each schema with the names of its host, service and user attributes. */
-static const struct kschema {
-	const SecretSchema	*schema;
-	const char		*host;
-	const char		*service;
-	const char		*user;
-} kschemas[] = {
-	{ &schema_msmtp, "host", "service", "user" },
-	{ &schema_network, "server", "protocol", "user" },
-};
-
-/* Is there a session bus to ask, without GLib autolaunching one?
- * $DBUS_SESSION_BUS_ADDRESS; $XDG_RUNTIME_DIR/bus, which GLib finds by
- * itself; or systemd's /run/user/UID/bus, which a cron job of a user who
- * is logged in can reach without $XDG_RUNTIME_DIR: it is exported for
- * GLib, which looks there only through that variable. */
-static int
-keyring_bus(void)
-{
-	const char *addr = getenv("DBUS_SESSION_BUS_ADDRESS");
-	const char *xdg = getenv("XDG_RUNTIME_DIR");
-	int has_xdg = xdg != NULL && *xdg != '\0', ok;
-	struct stat st;
-	char *path;
-
-	if (addr != NULL && *addr != '\0')
-		return 1;
-	path = has_xdg ? xasprintf("%s/bus", xdg) :
-	    xasprintf("/run/user/%lu/bus", (unsigned long)geteuid());
-	ok = lstat(path, &st) == 0 && S_ISSOCK(st.st_mode) &&
-	    st.st_uid == geteuid();
-	free(path);
-	if (ok && !has_xdg) {
-		path = xasprintf("unix:path=/run/user/%lu/bus",
-		    (unsigned long)geteuid());
-		ok = setenv("DBUS_SESSION_BUS_ADDRESS", path, 1) == 0;
-		free(path);
-	}
-	return ok;
-}
-
-/* A thread that cancels the lookup at its deadline: libsecret's sync
- * calls run a main loop of their own, which only a GCancellable stops
- * (D-Bus's own timeout is 25 s per call, and a lookup makes several). */
-struct ktimer {
-	GMutex		lock;
-	GCond		cond;
-	int		done;		/* the lookup is over: stop waiting */
-	gint64		until;		/* deadline, g_get_monotonic_time() */
-	GCancellable	*cancel;
-};
-
-static gpointer
-ktimer_run(gpointer arg)
-{
-	struct ktimer *t = arg;
-
-	g_mutex_lock(&t->lock);
-	while (!t->done)
-		if (!g_cond_wait_until(&t->cond, &t->lock, t->until)) {
-			if (!t->done)
-				g_cancellable_cancel(t->cancel);
-			break;
-		}
-	g_mutex_unlock(&t->lock);
-	return NULL;
-}
-
-/* Take a keyring value as the password: bytes as stored, but a line
- * break or a NUL could never have been meant (and would not survive
- * AUTH), so it is refused as passwordeval output would be. The value
- * lives in libsecret's secure memory, wiped when it is unreferenced. */
-static int
-keyring_value(SecretValue *v, const char *user, const char *host,
-    char **out, struct err *e)
-{
-	gsize len = 0;
-	const char *s = secret_value_get(v, &len);
-
-	if (s == NULL || memchr(s, '\0', len) != NULL ||
-	    memchr(s, '\n', len) != NULL || memchr(s, '\r', len) != NULL)
-		return err_set(e, ERR_CONFIG, "the keyring entry for user %s "
-		    "at host %s contains a line break or a NUL byte", user,
-		    host);
-	*out = xstrndup(s, len);
-	return 0;
-}
-
-/* Search one schema; the first unlocked item with a secret wins. */
-static int
-keyring_search(SecretService *svc, const struct kschema *k, const char *host,
-    const char *user, GCancellable *cancel, char **out, struct err *e)
-{
-	GHashTable *attrs;
-	GList *items, *l;
-	SecretValue *v = NULL;
-	int ret = 0;
-
-	attrs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-	g_hash_table_insert(attrs, g_strdup(k->host), g_strdup(host));
-	g_hash_table_insert(attrs, g_strdup(k->service), g_strdup("smtp"));
-	g_hash_table_insert(attrs, g_strdup(k->user), g_strdup(user));
-	items = secret_service_search_sync(svc, k->schema, attrs,
-	    SECRET_SEARCH_LOAD_SECRETS, cancel, NULL);
-	for (l = items; l != NULL && v == NULL; l = l->next)
-		if (!secret_item_get_locked(l->data))
-			v = secret_item_get_secret(l->data);
-	if (v != NULL) {
-		ret = keyring_value(v, user, host, out, e);
-		secret_value_unref(v);
-	}
-	g_list_free_full(items, g_object_unref);
-	g_hash_table_unref(attrs);
-	return ret;
-}
-
-/* The password for user at host from the keyring; *out NULL when none
- * (or no keyring answered in time). */
-static int
-keyring_lookup(const char *host, const char *user, char **out, struct err *e)
-{
-	struct ktimer t;
-	SecretService *svc;
-	GThread *th;
-	size_t i;
-	int ret = 0;
-
-	if (host == NULL || user == NULL || !keyring_bus())
-		return 0;
-	memset(&t, 0, sizeof(t));
-	g_mutex_init(&t.lock);
-	g_cond_init(&t.cond);
-	t.cancel = g_cancellable_new();
-	t.until = g_get_monotonic_time() + keyring_seconds * G_TIME_SPAN_SECOND;
-	if ((th = g_thread_try_new("keyring-timer", ktimer_run, &t, NULL)) == NULL)
-		goto done;
-	svc = secret_service_get_sync(SECRET_SERVICE_OPEN_SESSION, t.cancel,
-	    NULL);
-	for (i = 0; svc != NULL && *out == NULL && ret == 0 &&
-	    i < sizeof(kschemas) / sizeof(kschemas[0]); i++)
-		ret = keyring_search(svc, &kschemas[i], host, user, t.cancel,
-		    out, e);
-	if (svc != NULL)
-		g_object_unref(svc);
-	g_mutex_lock(&t.lock);
-	t.done = 1;
-	g_cond_signal(&t.cond);
-	g_mutex_unlock(&t.lock);
-	g_thread_join(th);
-done:
-	g_object_unref(t.cancel);
-	g_cond_clear(&t.cond);
-	g_mutex_clear(&t.lock);
-	return ret;
-}
+	return KEYRING_HELPER;
 #else
+	return NULL;
+#endif
+}
+
+/*
+ * The password for user at host from the system keyring; *out NULL when
+ * none.  outbox-keyring (keyring.c) asks it, so that GLib and libsecret
+ * are loaded only by the runs that reach this step.  Its exit status:
+ * KEYRING_FOUND with the password on stdout, KEYRING_NONE, or
+ * KEYRING_UNUSABLE for an entry holding CR, LF or NUL (78).  Anything
+ * else, a timeout, or a helper that is not installed counts as "not in
+ * the keyring", as every keyring failure always has: the next source is
+ * asked.
+ */
 static int
 keyring_lookup(const char *host, const char *user, char **out, struct err *e)
 {
-	return 0;
+	const char *path = keyring_helper();
+	const char *argv[] = { "outbox-keyring", host, user, NULL };
+	const struct helper h = { "outbox-keyring", path, argv,
+	    keyring_seconds };
+	char buf[PASSWORD_EVAL_MAX + 1];
+	size_t len;
+	int status, ret = 0;
+
+	if (path == NULL || host == NULL || user == NULL ||
+	    access(path, X_OK) == -1)
+		return 0;
+	if (helper_run(&h, buf, sizeof(buf), &len, &status, e) == -1)
+		err_clear(e);
+	else if (WIFEXITED(status) && WEXITSTATUS(status) == KEYRING_FOUND)
+		ret = helper_output(&h, buf, len, out, e);
+	else if (WIFEXITED(status) && WEXITSTATUS(status) == KEYRING_UNUSABLE)
+		ret = err_set(e, ERR_CONFIG, "the keyring entry for user %s at "
+		    "host %s contains a line break or a NUL byte", user, host);
+	wipe(buf, sizeof(buf));
+	return ret;
 }
-#endif
 
 /* Read a line without echo: 1 on Enter, 0 when cancelled (interrupt
  * character, end of file), -1 when longer than cap - 1. Erase removes

@@ -8,8 +8,9 @@
 # the script checks that they did.  Covered: msmtp's schema, and the older
 # libgnome-keyring network schema msmtp also reads; the keyring before
 # ~/.netrc and after passwordeval (msmtp's order); a wrong password in the
-# keyring (77, and msmtp's schema is asked first); a locked keyring skipped without any prompt (netrc asked,
-# else 78); no session bus at all: not asked, 78 at once.
+# keyring (77, and msmtp's schema is asked first); an entry holding a line
+# break (78, not shown); a locked keyring skipped without any prompt
+# (netrc asked, else 78); no session bus at all: not asked, 78 at once.
 # Base port: $OUTBOX_E2E_KEYRING_BASE (default 42900).
 
 . "$(dirname "$0")/lib.sh"
@@ -20,6 +21,11 @@ harness_can_postfix || skip_all "$HARNESS_WHY"
 [ -x "$OUTBOX" ] || skip_all "binary under test not built: $OUTBOX"
 "$OUTBOX" --version 2>/dev/null | grep -qx 'keyring: yes' ||
     skip_all "outbox built without libsecret (Debian package libsecret-1-dev)"
+# the helper outbox runs for the keyring: make check names the one built
+OUTBOX_KEYRING_HELPER=${OUTBOX_KEYRING_HELPER:-$top_builddir/src/outbox-keyring}
+[ -x "$OUTBOX_KEYRING_HELPER" ] ||
+    skip_all "the keyring helper is not built: $OUTBOX_KEYRING_HELPER"
+export OUTBOX_KEYRING_HELPER
 for _t in dbus-run-session dbus-send gnome-keyring-daemon secret-tool setsid timeout; do
 	command -v "$_t" >/dev/null 2>&1 || skip_all "$_t not installed" \
 	    "(Debian packages dbus, gnome-keyring, libsecret-tools, util-linux)"
@@ -65,6 +71,7 @@ conf wrong "$PF_USER2"
 conf locked "$PF_USER2"
 conf lockednetrc "$PF_USER"
 conf nobus "$PF_USER2"
+conf badentry baduser
 
 # A session bus that only we use: no activation, so no other daemon.
 cat >"$T/bus.conf" <<EOF
@@ -119,6 +126,8 @@ run compat
 run eval
 store wrong keyring-wrong host 127.0.0.1 service smtp user "$PF_USER2"
 run wrong
+store badentry "$(printf 'bad1\nbad2')" host 127.0.0.1 service smtp user baduser
+run badentry
 dbus-send --session --print-reply --dest=org.freedesktop.secrets /org/freedesktop/secrets \
     org.freedesktop.Secret.Service.Lock \
     array:objpath:/org/freedesktop/secrets/collection/login >"$T/lock.out" 2>&1 &&
@@ -188,6 +197,13 @@ result wrong
 is_exit 77 "a wrong password in the keyring (msmtp's schema asked first): refused"
 like "$T/err" '535|[Aa]uthentication' "a wrong password in the keyring: the reason on stderr"
 unlike "$T/err" 'keyring-wrong' "a wrong password in the keyring: not shown"
+
+check "an entry holding a line break stored" grep -qx badentry "$T/stored"
+result badentry
+is_exit 78 "a keyring entry holding a line break: refused"
+like "$T/err" 'line break' "a keyring entry holding a line break: said so"
+unlike "$T/err" 'bad1|bad2' "a keyring entry holding a line break: not shown"
+never badentry "a keyring entry holding a line break"
 
 check "the keyring's collection locked" grep -qx locked "$T/stored"
 result locked

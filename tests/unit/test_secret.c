@@ -1,10 +1,13 @@
 /*
  * test_secret.c - where the password comes from: account, passwordeval
  * (real /bin/sh helpers), netrc files in a private directory, and the
- * prompt on a pseudo-terminal, the keyring's guards (no bus: not asked;
- * a bus that never answers: given up at the timeout, netrc asked next).
- * The test runs in a session of its own, without a controlling terminal,
- * so "nothing found" is really NULL.  A real keyring is in e2e/keyring.sh.
+ * prompt on a pseudo-terminal; the keyring step as a program run (fake
+ * helpers named by $OUTBOX_KEYRING_HELPER: each exit status, bad output,
+ * a timeout, none installed); the real outbox-keyring's guards, when
+ * built (no bus: not asked; a bus that never answers: given up at the
+ * timeout, netrc asked next).  The test runs in a session of its own,
+ * without a controlling terminal, so "nothing found" is really NULL.  A
+ * real keyring is in e2e/keyring.sh.
  */
 #include "autoconfig.h"
 
@@ -29,6 +32,9 @@
 #include "../tap.h"
 
 static char dir[] = "/tmp/test_secret.XXXXXX";
+/* The real outbox-keyring, as secret.c would find it before the tests
+ * point $OUTBOX_KEYRING_HELPER elsewhere; NULL when there is none. */
+static char *real_helper;
 
 /* secret_password() for an account built here. */
 static int
@@ -337,12 +343,131 @@ test_prompt(void)
 	    "interrupt cancels, echo restored");
 }
 
+/* A fake keyring helper (the body of a /bin/sh script), what the
+ * lookup gives: want is the password (netrc's "np" when the keyring step
+ * is skipped), or NULL with a part of the ERR_CONFIG message in msg.
+ * slow: it must end at the keyring timeout (1 s here).  A want holding
+ * '|' asks for the user "a;lice $(x)", which no shell may see. */
+static const struct fcase {
+	const char	*body;
+	const char	*want;
+	const char	*msg;
+	int		slow;
+	const char	*name;
+} fcases[] = {
+	{ "printf 'kpw\\n'", "kpw", NULL, 0, "found (exit 0)" },
+	{ "printf 'k p\\303\\244w'", "k p\xc3\xa4w", NULL, 0,
+	    "found without a newline, bytes kept" },
+	{ "printf 'kpw\\r\\n'", "kpw", NULL, 0, "found, CRLF stripped" },
+	{ "printf '\\n'", "", NULL, 0, "found, empty" },
+	{ "printf '%s|%s|%s\\n' \"$#\" \"$1\" \"$2\"",
+	    "2|smtp.example.org|a;lice $(x)", NULL, 0,
+	    "argv HOST USER, no shell" },
+	{ "exit 1", "np", NULL, 0, "not found (exit 1): netrc" },
+	{ "echo junk; exit 1", "np", NULL, 0, "not found, output ignored" },
+	{ "echo junk; exit 3", "np", NULL, 0, "exit 3: skipped" },
+	{ "exit 127", "np", NULL, 0, "exit 127: skipped" },
+	{ "kill -9 $$", "np", NULL, 0, "killed by a signal: skipped" },
+	{ "head -c 5000 /dev/zero | tr '\\0' a", "np", NULL, 0,
+	    "output over PASSWORD_EVAL_MAX: skipped" },
+	{ "if read -r x; then echo \"$x\"; exit 0; fi; exit 1", "np", NULL, 0,
+	    "stdin is /dev/null" },
+	{ "exit 2", NULL, "contains a line break or a NUL byte", 0,
+	    "entry holding CR/LF/NUL (exit 2): 78" },
+	{ "printf 'a\\rb\\n'", NULL, "outbox-keyring output contains a line "
+	    "break", 0, "CR in the output: 78" },
+	{ "printf 'a\\nb\\n'", NULL, "line break", 0, "LF in the output: 78" },
+	{ "printf 'ab\\n\\n'", NULL, "line break", 0, "two newlines: 78" },
+	{ "printf 'a\\000b'", NULL, "NUL", 0, "NUL in the output: 78" },
+	{ "sleep 30; echo late", "np", NULL, 1, "timeout: killed, skipped" },
+	{ "(sleep 30; echo late) & echo early", "np", NULL, 1,
+	    "timeout with its output held open: skipped" },
+	{ "exec >&-; sleep 30", "np", NULL, 1,
+	    "timeout after closing its output: skipped" },
+};
+
+/* secret_password() for user at smtp.example.org with no password and
+ * no passwordeval: the keyring step, then netrc ("np"). */
+static void
+fake_case(const char *name, const char *want, const char *msg, int timed)
+{
+	struct err e;
+	char *out = NULL;
+	long long t0 = now_ms(), ms;
+	int rc;
+
+	rc = get(want != NULL && strchr(want, '|') ? "a;lice $(x)" : "alice",
+	    "smtp.example.org", NULL, NULL, &out, &e);
+	ms = now_ms() - t0;
+	if (msg != NULL) {
+		if (!tap_ok(rc == -1 && e.kind == ERR_CONFIG && out == NULL &&
+		    strstr(e.msg, msg) != NULL, "keyring %s", name))
+			tap_diag("rc %d: %s", rc, e.msg);
+	} else if (!tap_ok(rc == 0 && out != NULL && strcmp(out, want) == 0 &&
+	    e.kind == ERR_NONE && (timed ? ms >= 900 && ms < 5000 : ms < 800),
+	    "keyring %s (%lld ms)", name, ms))
+		tap_diag("rc %d out %s: %s", rc, out ? out : "NULL", e.msg);
+	free_secret(out);
+}
+
+static void
+test_fake_keyring(void)
+{
+	const struct fcase *c;
+	struct err e;
+	char path[64], body[256], mark[64], *out = NULL;
+	size_t i;
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/netrc", dir);
+	write_file(path, "machine smtp.example.org login alice password np\n",
+	    0600);
+	setenv("NETRC", path, 1);
+	snprintf(path, sizeof(path), "%s/helper", dir);
+	setenv("OUTBOX_KEYRING_HELPER", path, 1);
+	secret_set_keyring_timeout(1);
+	for (i = 0; i < sizeof(fcases) / sizeof(fcases[0]); i++) {
+		c = &fcases[i];
+		snprintf(body, sizeof(body), "#!/bin/sh\n%s\n", c->body);
+		write_file(path, body, 0755);
+		fake_case(c->name, c->want, c->msg, c->slow);
+	}
+	write_file(path, "#!/bin/sh\necho kpw\n", 0644);
+	fake_case("helper not executable: skipped", "np", NULL, 0);
+	unlink(path);
+	fake_case("helper missing: skipped", "np", NULL, 0);
+
+	/* password and passwordeval come first: the keyring is not run */
+	snprintf(mark, sizeof(mark), "%s/ran", dir);
+	snprintf(body, sizeof(body), "#!/bin/sh\n: >%s\necho kpw\n", mark);
+	write_file(path, body, 0755);
+	rc = get("alice", "smtp.example.org", "pw1", NULL, &out, &e);
+	tap_ok(rc == 0 && out && strcmp(out, "pw1") == 0 &&
+	    access(mark, F_OK) == -1, "password: the keyring not run");
+	free_secret(out);
+	out = NULL;
+	rc = get("alice", "smtp.example.org", NULL, "echo evalpw", &out, &e);
+	tap_ok(rc == 0 && out && strcmp(out, "evalpw") == 0 &&
+	    access(mark, F_OK) == -1, "passwordeval: the keyring not run");
+	free_secret(out);
+	out = NULL;
+	rc = get("alice", "smtp.example.org", NULL, NULL, &out, &e);
+	tap_ok(rc == 0 && out && strcmp(out, "kpw") == 0 &&
+	    access(mark, F_OK) == 0, "neither: the keyring is run, before "
+	    "netrc");
+	free_secret(out);
+	unlink(mark);
+	unlink(path);
+	secret_set_keyring_timeout(0);
+	unsetenv("OUTBOX_KEYRING_HELPER");
+}
+
 /* The keyring's guards, each followed by netrc's answer. bus: NULL
  * unsets DBUS_SESSION_BUS_ADDRESS, "" empties it, a path below the
  * test's directory makes it unix:path=that; xdg: NULL unsets
  * XDG_RUNTIME_DIR, else a path below the directory, whose "bus" is a
  * socket listened on but never answered. asked: the bus is tried, so
- * the lookup ends at the timeout. */
+ * the lookup ends at the timeout.  The real outbox-keyring is run. */
 static const struct kcase {
 	const char	*bus;
 	const char	*xdg;
@@ -412,10 +537,12 @@ test_keyring(void)
 	write_file(path, "machine smtp.example.org login alice password np\n",
 	    0600);
 	setenv("NETRC", path, 1);
+	if (real_helper != NULL)
+		setenv("OUTBOX_KEYRING_HELPER", real_helper, 1);
 	secret_set_keyring_timeout(1);
 	for (i = 0; i < sizeof(kcases) / sizeof(kcases[0]); i++) {
 		c = &kcases[i];
-		asked = c->asked && secret_have_keyring();
+		asked = c->asked && real_helper != NULL;
 		set_env("DBUS_SESSION_BUS_ADDRESS", "unix:path=", c->bus);
 		set_env("XDG_RUNTIME_DIR", NULL, c->xdg);
 		out = NULL;
@@ -426,14 +553,33 @@ test_keyring(void)
 		    (asked ? ms >= 900 && ms < 5000 : ms < 800) &&
 		    (c->bus != NULL || getenv("DBUS_SESSION_BUS_ADDRESS") ==
 		    NULL), "%s%s, then netrc (%lld ms)", c->name,
-		    secret_have_keyring() ? "" : " (built without libsecret)",
+		    real_helper != NULL ? "" : " (no outbox-keyring built)",
 		    ms);
 		free_secret(out);
 	}
 	secret_set_keyring_timeout(0);
+	unsetenv("OUTBOX_KEYRING_HELPER");
 	unsetenv("DBUS_SESSION_BUS_ADDRESS");
 	unsetenv("XDG_RUNTIME_DIR");
 	close(fd);
+}
+
+/* The helper secret.c would run: $OUTBOX_KEYRING_HELPER (make check
+ * names the one built), else the installed one when built with it. */
+static void
+find_real_helper(void)
+{
+	const char *s = getenv("OUTBOX_KEYRING_HELPER");
+
+#ifdef HAVE_LIBSECRET
+	if (s == NULL || *s == '\0')
+		s = KEYRING_HELPER;
+#endif
+	if (s != NULL && *s != '\0' && access(s, X_OK) == 0)
+		real_helper = xstrdup(s);
+	else
+		tap_diag("no outbox-keyring to run: the keyring's guards are "
+		    "checked as skipped");
 }
 
 static void
@@ -475,13 +621,16 @@ main(void)
 	}
 	if (mkdtemp(dir) == NULL)
 		return 99;
+	find_real_helper();
 	test_order();
 	test_eval();
 	test_timeout();
 	test_netrc();
+	test_fake_keyring();
 	test_keyring();
 	test_prompt();
 	status = tap_done();
 	cleanup();
+	free(real_helper);
 	return status;
 }
