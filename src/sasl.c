@@ -363,6 +363,23 @@ gs_props(Gsasl_session *s, const struct mech *m, const struct sasl_params *p,
 	return 0;
 }
 
+/* The client could not make its first message, before any AUTH was sent.
+ * For GSSAPI that is the user's Kerberos credentials (no ticket, an
+ * expired one, no service principal for the host): refused, 77, not an
+ * internal error. */
+static int
+start_failed(const struct mech *m, int rc, const struct sasl_params *p,
+    struct err *e)
+{
+	if (strcmp(m->name, "GSSAPI") == 0)
+		return err_set(e, ERR_NOPERM, "AUTH GSSAPI: no usable Kerberos "
+		    "ticket for smtp@%.255s (kinit?): %s", p->host != NULL &&
+		    !has_ctl(p->host, strlen(p->host)) ? p->host : "?",
+		    gsasl_strerror(rc));
+	return err_set(e, ERR_SOFTWARE, "AUTH %s: %s", m->name,
+	    gsasl_strerror(rc));
+}
+
 /* A mechanism of libgsasl's. */
 static int
 gs_run(Gsasl *ctx, struct auth *a, const struct sasl_params *p, struct err *e)
@@ -381,8 +398,7 @@ gs_run(Gsasl *ctx, struct auth *a, const struct sasl_params *p, struct err *e)
 	if (a->m->flags & M_IR) {
 		rc = gsasl_step64(s, "", &ir);
 		if (rc != GSASL_OK && rc != GSASL_NEEDS_MORE) {
-			err_set(e, ERR_SOFTWARE, "AUTH %s: %s", a->m->name,
-			    gsasl_strerror(rc));
+			start_failed(a->m, rc, p, e);
 			goto done;
 		}
 	}

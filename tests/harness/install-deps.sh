@@ -11,7 +11,8 @@ BUILD="build-essential autoconf automake libtool pkg-config libgnutls28-dev
 TEST="postfix dovecot-core dovecot-submissiond dovecot-lmtpd gnutls-bin msmtp swaks
 	libnet-ssleay-perl dnsmasq-base iproute2 util-linux python3 openssl
 	clang mandoc procps gnome-keyring libsecret-tools dbus
-	mutt git git-email libmailtools-perl php-cli bsd-mailx"
+	mutt git git-email libmailtools-perl php-cli bsd-mailx
+	krb5-kdc krb5-admin-server krb5-user dovecot-gssapi"
 
 if [ "$(id -u)" != 0 ]; then
 	echo "install-deps.sh: run this as root (sudo)" >&2
