@@ -11,7 +11,13 @@ msmtp/outbox (above 1: outbox is better).  Never a pass/fail test.
                 itself may be the limit: compare the CPU time too)
   memory        peak RSS sending 1 MB and the large message
 
-usage: compare.py [OUTBOX] [--large-mb N] [--count N]
+  --postfix     also, as root, through a private Postfix with Dovecot
+                (tests/harness/servers.sh): round trips and CPU for plain
+                SMTP with CHUNKING, STARTTLS + AUTH PLAIN (587) and
+                implicit TLS + AUTH PLAIN (465), both clients reading the
+                same msmtp configuration file
+
+usage: compare.py [OUTBOX] [--large-mb N] [--count N] [--postfix]
 """
 import argparse
 import os
@@ -118,11 +124,88 @@ def measure_each(name, cmd, msg, env, count):
     return walls[len(walls) // 2], sum(cpus) / len(cpus)
 
 
+def start_proxy(tmp, name, target):
+    """A delay proxy in front of 127.0.0.1:target; returns (proc, port)."""
+    pf = os.path.join(tmp, name + ".port")
+    proc = start([sys.executable, os.path.join(HERE, "delay-proxy.py"), pf,
+                  str(target), str(DELAY_MS)])
+    return proc, wait_port_file(pf, proc)
+
+
+def postfix_env(tmp):
+    """Start the test suite's private Postfix; its PF_* variables."""
+    top = os.path.dirname(HERE)
+    d = os.path.join(tmp, "pf")
+    script = ('. "$top_srcdir/tests/harness/servers.sh" && '
+              'postfix_up "$1" 48000 >/dev/null && cat "$1/env"')
+    out = subprocess.run(["sh", "-c", script, "sh", d], capture_output=True,
+                         text=True, env=dict(os.environ, top_srcdir=top))
+    if out.returncode != 0:
+        sys.exit("bench: the private Postfix did not start:\n" + out.stderr)
+    env = {}
+    for line in out.stdout.splitlines():
+        if line.startswith("PF_") and "=" in line:
+            k, v = line.split("=", 1)
+            env[k] = v.strip("'")
+    return d, env
+
+
+def postfix_down(d):
+    top = os.path.dirname(HERE)
+    subprocess.run(["sh", "-c", '. "$top_srcdir/tests/harness/servers.sh" && '
+                    'postfix_down "$1"', "sh", d], env=dict(os.environ, top_srcdir=top),
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def rcfile(tmp, name, pf, port, tls, starttls):
+    """One msmtp configuration file that both clients read (-C)."""
+    path = os.path.join(tmp, name + ".rc")
+    lines = ["account default", "host 127.0.0.1", f"port {port}",
+             f"from {pf['PF_USER']}"]
+    if tls:
+        lines += ["tls on", f"tls_starttls {'on' if starttls else 'off'}",
+                  f"tls_trust_file {pf['PF_CA']}", "auth plain",
+                  f"user {pf['PF_USER']}", f"password {pf['PF_PASS']}"]
+    else:
+        lines += ["tls off", "auth off"]
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.write(fd, ("\n".join(lines) + "\n").encode())
+    os.close(fd)
+    return path
+
+
+def postfix_rows(outbox, tmp, env, small, count):
+    """Round trips and CPU per scenario, through a delay proxy each."""
+    d, pf = postfix_env(tmp)
+    procs = []
+    rows = {}
+    try:
+        for name, port, tls, starttls in (
+                ("plain, CHUNKING", pf["PF_PLAIN_PORT"], False, False),
+                ("STARTTLS + AUTH", pf["PF_SUBMISSION_PORT"], True, True),
+                ("implicit TLS + AUTH", pf["PF_SUBMISSIONS_PORT"], True, False)):
+            proc, pport = start_proxy(tmp, name.split()[0] + str(port), int(port))
+            procs.append(proc)
+            rc = rcfile(tmp, name.split()[0] + str(port), pf, pport, tls, starttls)
+            rcpt = "bench@outbox.test"
+            for client, cmd in (("outbox", [outbox, "-i", "-C", rc, rcpt]),
+                                ("msmtp", ["msmtp", "-C", rc, rcpt])):
+                w, c = measure_each(client, cmd, small, env, count)
+                rows.setdefault(f"round trips: {name}", {})[client] = w / (2 * DELAY_MS / 1000)
+        return rows
+    finally:
+        for p in procs:
+            p.kill()
+            p.wait()
+        postfix_down(d)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("outbox", nargs="?", default=os.path.join(HERE, "..", "src", "outbox"))
     ap.add_argument("--large-mb", type=int, default=200)
     ap.add_argument("--count", type=int, default=10)
+    ap.add_argument("--postfix", action="store_true")
     a = ap.parse_args()
     if not os.path.exists(GNU_TIME):
         sys.exit("bench: GNU time is not installed (apt-get install time)")
@@ -157,6 +240,10 @@ def main():
             r["peak RSS KiB (1 MB)"] = run_client(clients(a.outbox, port)[name], mid, env)[2]
             r[f"peak RSS KiB ({a.large_mb} MB)"] = run_client(clients(a.outbox, port)[name], large, env)[2]
             res[name] = r
+        if a.postfix:
+            for k, v in postfix_rows(a.outbox, tmp, env, small, a.count).items():
+                res["outbox"][k] = v["outbox"]
+                res["msmtp"][k] = v["msmtp"]
         print(f"{'measurement':32} {'outbox':>12} {'msmtp':>12} {'ratio':>8}")
         for k in res["outbox"]:
             o, m = res["outbox"][k], res["msmtp"][k]
