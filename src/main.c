@@ -48,22 +48,6 @@ hygiene(void)
 		_exit(71);
 }
 
-/* The server's reply quoted in an error message from smtp.c ("MAIL
- * FROM: 550 5.7.1 ..."): after the first ": " that is followed by a
- * 4xx/5xx code; NULL when there is none. */
-static const char *
-reply_in(const char *msg)
-{
-	const char *p;
-
-	for (p = strstr(msg, ": "); p != NULL; p = strstr(p + 1, ": "))
-		if ((p[2] == '4' || p[2] == '5') && p[3] >= '0' &&
-		    p[3] <= '9' && p[4] >= '0' && p[4] <= '9' &&
-		    (p[5] == ' ' || p[5] == '-' || p[5] == '\0'))
-			return p + 2;
-	return NULL;
-}
-
 static int
 pretend(struct run *r, struct err *e)
 {
@@ -94,8 +78,8 @@ run_log(struct run *r, int rc, const struct err *e)
 	m.mailsize = r->res.bytes;
 	m.exitcode = rc < 0 ? err_exit_code(e->kind) : 0;
 	m.errmsg = rc < 0 ? e->msg : NULL;
-	/* on failure, the refusal quoted at the end of the error, if any */
-	m.reply = rc < 0 ? reply_in(e->msg) : r->final;
+	/* on failure, the server's refusal when there was one */
+	m.reply = rc < 0 ? err_reply(e) : r->final;
 	m.msgid = r->msg != NULL ? message_id(r->msg) : NULL;
 	m.tls_version = r->res.tls_version;
 	m.tls_cipher = r->res.tls_cipher;

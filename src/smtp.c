@@ -213,8 +213,8 @@ sm_reply_error(struct smtp *sm, enum phase ph, const char *label, struct err *e)
 
 	reply_summary(&sm->r, sum, sizeof(sum));
 	if (cls == 4 || cls == 5)
-		return err_set(e, err_kind_for_reply(ph, sm->r.code,
-		    sm->r.enh), "%s: %s", label, sum);
+		return err_set_reply(e, err_kind_for_reply(ph, sm->r.code,
+		    sm->r.enh), sum, "%s", label);
 	sm_set_state(sm, ST_BROKEN);
 	return err_set(e, ERR_PROTOCOL, "%s: unexpected reply %s", label, sum);
 }

@@ -106,8 +106,8 @@ on_final_lmtp(struct smtp *sm, struct tx *tx, size_t j, int *bad,
 	tx->refused++;
 	if ((*bad)++ == 0) {
 		snprintf(res->final, sizeof(res->final), "%s", sum);
-		err_set(&tx->err, k, "end of data: <%s>: %s", tx_rcpt(tx, j),
-		    sum);
+		err_set_reply(&tx->err, k, sum, "end of data: <%s>",
+		    tx_rcpt(tx, j));
 		tx->kind = k;
 	} else
 		sm_msg_append(&tx->err, "; <%s>: %s", tx_rcpt(tx, j), sum);

@@ -167,7 +167,7 @@ tx_refuse(struct smtp *sm, struct tx *tx, enum phase ph, const char *label)
 
 	if (!tx->failed) {
 		reply_summary(&sm->r, sum, sizeof(sum));
-		err_set(&tx->err, k, "%s: %s", label, sum);
+		err_set_reply(&tx->err, k, sum, "%s", label);
 	}
 	if (tx->kind == ERR_NONE || (tx->kind == ERR_TEMP && k != ERR_TEMP))
 		tx->kind = k;
@@ -186,7 +186,7 @@ tx_fail_body(struct smtp *sm, struct tx *tx, enum phase ph, const char *label)
 		return;
 	reply_summary(&sm->r, sum, sizeof(sum));
 	tx->kind = err_kind_for_reply(ph, sm->r.code, sm->r.enh);
-	err_set(&tx->err, tx->kind, "%s: %s", label, sum);
+	err_set_reply(&tx->err, tx->kind, sum, "%s", label);
 	tx->failed = 1;
 	tx->body_failed = 1;
 }
@@ -237,7 +237,7 @@ on_rcpt(struct smtp *sm, struct tx *tx, struct err *e)
 	reply_summary(&sm->r, sum, sizeof(sum));
 	if (tx->can_defer && too_many(sm)) {
 		if (tx->deferred++ == 0) {
-			err_set(&tx->defer, ERR_TEMP, "%s: %s", label, sum);
+			err_set_reply(&tx->defer, ERR_TEMP, sum, "%s", label);
 			snprintf(tx->defer_sum, sizeof(tx->defer_sum), "%s",
 			    sum);
 		}

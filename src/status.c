@@ -18,16 +18,48 @@ err_set(struct err *e, enum err_kind kind, const char *fmt, ...)
 	if (e == NULL)
 		return -1;
 	e->kind = kind;
+	e->reply = 0;
 	va_start(ap, fmt);
 	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
 	va_end(ap);
 	return -1;
 }
 
+int
+err_set_reply(struct err *e, enum err_kind kind, const char *reply,
+    const char *fmt, ...)
+{
+	va_list ap;
+	size_t n;
+
+	if (e == NULL)
+		return -1;
+	e->kind = kind;
+	va_start(ap, fmt);
+	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	va_end(ap);
+	n = strlen(e->msg);
+	if (n + 3 >= sizeof(e->msg)) {
+		e->reply = 0;
+		return -1;
+	}
+	snprintf(e->msg + n, sizeof(e->msg) - n, ": %s", reply);
+	e->reply = n + 2;
+	return -1;
+}
+
+const char *
+err_reply(const struct err *e)
+{
+	return e->reply > 0 && e->reply < sizeof(e->msg) ? e->msg + e->reply :
+	    NULL;
+}
+
 void
 err_clear(struct err *e)
 {
 	e->kind = ERR_NONE;
+	e->reply = 0;
 	e->msg[0] = '\0';
 }
 

@@ -32,6 +32,7 @@ enum err_kind {
 
 struct err {
 	enum err_kind	kind;
+	size_t		reply;	/* where in msg the server's reply is quoted; 0: none */
 	char		msg[ERR_MSG_MAX];
 };
 
@@ -55,6 +56,15 @@ enum phase {
 /* Fill e (if not NULL) with kind and a printf-formatted message; returns -1. */
 int err_set(struct err *e, enum err_kind kind, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* The same for a server's refusal: the message is the printf-formatted
+ * label, ": ", and reply (a reply_summary()), and e remembers where the
+ * reply starts, for the log. Returns -1. */
+int err_set_reply(struct err *e, enum err_kind kind, const char *reply,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* The server's reply quoted in e's message, or NULL when there is none. */
+const char *err_reply(const struct err *e);
 
 /* Clear e to ERR_NONE with an empty message. */
 void err_clear(struct err *e);
