@@ -172,7 +172,7 @@ run_prepare_message(struct run *r, struct err *e)
 	if (a->set_msgid_header != SET_OFF)
 		ed.msgid_domain = dom;
 	ed.remove_bcc = a->remove_bcc_headers;
-	/* outbox's set_to_header: a To when there is no To, Cc or Bcc;
+	/* outbox's set_to_header: a To when there is no To or Cc;
 	 * msmtp's undisclosed_recipients: To, Cc and Bcc replaced by it */
 	if (a->set_to_header != SET_OFF && !a->undisclosed_recipients)
 		ed.to_header = UNDISCLOSED;

@@ -75,7 +75,7 @@ struct message_edits {
 	int		add_date;	/* add Date: when missing */
 	const char	*msgid_domain;	/* add Message-ID: when missing (NULL: don't) */
 	int		remove_bcc;	/* drop Bcc: and Resent-Bcc: */
-	const char	*to_header;	/* add To: when there is no To/Cc/Bcc (NULL: don't) */
+	const char	*to_header;	/* add To: when there is no To or Cc (NULL: don't) */
 };
 
 /* Apply the edits (decided once, before sending). The Message-ID in use

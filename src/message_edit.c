@@ -179,8 +179,10 @@ message_prepare(struct message *m, const struct message_edits *ed,
 			return -1;
 		add_field(m, "Message-ID", m->msgid);
 	}
+	/* as Postfix's undisclosed_recipients_header: a Bcc does not
+	 * count, it is removed or meant to stay unseen */
 	if (ed->to_header != NULL && !has_field(m, "To") &&
-	    !has_field(m, "Cc") && !has_field(m, "Bcc"))
+	    !has_field(m, "Cc"))
 		add_field(m, "To", ed->to_header);
 	msg_plan(m);
 	message_rewind(m);

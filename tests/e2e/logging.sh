@@ -288,7 +288,8 @@ printf 'From: u@outbox.test\nBcc: a@outbox.test\nSubject: only bcc\n\nbody\n' >"
 conf bcc "$PF_PLAIN_PORT" "$PLAIN"
 send bcc "$T/msg-bcc" -t
 delivered bcc
-is "$(header bcc To)/$(header bcc Bcc)" "/" "a message with a Bcc only: Bcc removed, no To added"
+is "$(header bcc To)/$(header bcc Bcc)" "undisclosed-recipients:;/" \
+    "a message with a Bcc only: Bcc removed, To: undisclosed-recipients:; added"
 delivered ok
 is "$(header ok To)" "r@outbox.test" "set_to_header auto: an existing To is kept"
 
