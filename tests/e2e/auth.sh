@@ -138,36 +138,10 @@ EOF
 	} | write_config "$T/$1.rc"
 }
 
-# send NAME [ARGS...]: outbox with $T/NAME.rc; envelope sender NAME@...
-send() {
-	_s_name=$1
-	shift
-	printf 'From: sender@outbox.test\nTo: r@outbox.test\nSubject: auth test %s\n\nbody of %s\n' \
-	    "$_s_name" "$_s_name" >"$T/$_s_name.in"
-	run_outbox "$T/$_s_name.in" -C "$T/$_s_name.rc" -f "$_s_name@outbox.test" \
-	    "$@" r@outbox.test
-	cp "$T/err" "$T/$_s_name.err"
-}
-
-# delivered NAME: EML is NAME's captured message (waits up to 20 s)
-delivered() {
-	EML='' _d_i=0
-	while [ $_d_i -lt 200 ]; do
-		_d_env=$(grep -lx "sender=$1@outbox.test" "$S"/mail/[0-9]*.env 2>/dev/null | head -n 1)
-		if [ -n "$_d_env" ] && [ -f "${_d_env%.env}.eml" ]; then
-			EML=${_d_env%.env}.eml
-			return 0
-		fi
-		sleep 0.1
-		_d_i=$((_d_i + 1))
-	done
-	return 1
-}
-
 # delivers NAME DESC USER METHOD: exit 0 and the capture shows the login
 delivers() {
 	is_exit 0 "$2: accepted"
-	if delivered "$1"; then
+	if capture_of "$1"; then
 		ok "$2: Postfix captured the message"
 		like "${EML%.eml}.env" "^sasl_username=$3\$" "$2: sasl_username=$3"
 		like "${EML%.eml}.env" "^sasl_method=$4\$" "$2: sasl_method=$4"
@@ -240,11 +214,11 @@ for m in plain login cram-md5 scram-sha-1 scram-sha-256 xoauth2 oauthbearer on; 
 		fi
 		printf 'auth %s\nuser %s\npassword %s\n' "$m" "$PF_USER" "$secret" >>"$T/$n.rc"
 		if [ $p = 587 ]; then
-			send "$n"
+			send_note "$n"
 			delivers "$n" "auth $m on $p" "$PF_USER" "$method"
 			is_empty "$T/$n.err" "auth $m on $p: nothing on stderr"
 		else
-			send "$n" -v
+			send_note "$n" -v
 			delivers "$n" "auth $m on $p at -v" "$PF_USER" "$method"
 			like "$T/$n.err" 'AUTH' "auth $m on $p: -v traces the session"
 			no_leak "$T/$n.err" "auth $m on $p: no secret in the -v trace in any form" \
@@ -261,14 +235,14 @@ conf bob-quoted "$PF_SUBMISSION_PORT" "$STARTTLS
 auth plain
 user $PF_USER2
 password \"$PF_PASS2\""
-send bob-quoted
+send_note bob-quoted
 delivers bob-quoted "bob, quoted password in the config, PLAIN" "$PF_USER2" PLAIN
 
 conf bob-bare "$PF_SUBMISSIONS_PORT" "$IMPLICIT
 auth scram-sha-256
 user $PF_USER2
 password $PF_PASS2"
-send bob-bare
+send_note bob-bare
 delivers bob-bare "bob, bare password in the config, SCRAM-SHA-256" "$PF_USER2" SCRAM-SHA-256
 
 printf '%s\n' "$PF_PASS2" >"$T/bob.pw"
@@ -276,7 +250,7 @@ conf bob-eval "$PF_SUBMISSION_PORT" "$STARTTLS
 auth on
 user $PF_USER2
 passwordeval cat $T/bob.pw"
-send bob-eval -v
+send_note bob-eval -v
 delivers bob-eval "bob, passwordeval, auth on" "$PF_USER2" SCRAM-SHA-256
 no_leak "$T/bob-eval.err" "bob, passwordeval: no secret in the -v trace" "$PF_USER2" "$PF_PASS2"
 
@@ -285,7 +259,7 @@ q=$(printf '%s' "$PF_PASS2" | sed 's/[\\"]/\\&/g')
 conf bob-netrc "$PF_SUBMISSIONS_PORT" "$IMPLICIT
 auth login
 user $PF_USER2"
-send bob-netrc -v
+send_note bob-netrc -v
 delivers bob-netrc "bob, password from ~/.netrc, LOGIN" "$PF_USER2" LOGIN
 no_leak "$T/bob-netrc.err" "bob, ~/.netrc: no secret in the -v trace" "$PF_USER2" "$PF_PASS2"
 rm -f "$HOME/.netrc"
@@ -297,7 +271,7 @@ for m in plain scram-sha-256; do
 auth $m
 user $PF_USER
 password not-$PF_PASS"
-	send "$n"
+	send_note "$n"
 	refused "$n" 77 '535' "wrong password with $m refused"
 done
 contains "$DEAD" "body of wrong-plain" "a refused login keeps the message in the dead letter"
@@ -309,7 +283,7 @@ for m in xoauth2 oauthbearer; do
 auth $m
 user $PF_USER
 password $OLD_TOKEN"
-	send "$n" -v
+	send_note "$n" -v
 	refused "$n" 77 '535' "expired token with $m refused"
 	like "$T/$n.err" '^outbox: .*\{"status":' "expired token with $m: the server's JSON error shown"
 	no_leak "$T/$n.err" "expired token with $m: no token in the -v trace" "$PF_USER" "$OLD_TOKEN"
@@ -338,7 +312,7 @@ auth $m
 user $PF_USER
 password $PF_PASS"
 	before=$(connects cleartext)
-	send "$n"
+	send_note "$n"
 	refused "$n" 78 '[Tt][Ll][Ss]' "auth $m with tls off refused before connecting"
 	no_connection cleartext "$PF_CLEARTEXT_PORT" "$before" \
 	    "auth $m with tls off: Postfix saw no connection from outbox"
@@ -353,7 +327,7 @@ user $PF_USER
 password $PF_PASS"
 chmod 644 "$T/perms.rc"
 before=$(connects submission)
-send perms
+send_note perms
 refused perms 78 '0644|perm|mode|readable' "a password in a mode 0644 config refused"
 no_connection submission "$PF_SUBMISSION_PORT" "$before" \
     "mode 0644 config: Postfix saw no connection from outbox"
@@ -394,7 +368,7 @@ plus() {
 auth $3
 user $PF_USER
 password $PF_PASS"
-	send "$1" -v
+	send_note "$1" -v
 	wait "$_pl_pid"
 }
 
@@ -423,7 +397,7 @@ conf last "$PF_SUBMISSIONS_PORT" "$IMPLICIT
 auth plain
 user $PF_USER
 password $PF_PASS"
-send last
+send_note last
 delivers last "a delivery after the refusals" "$PF_USER" PLAIN
 pf_log_wait "$S" 'MAIL FROM:<last@outbox\.test>' 10
 for n in $NEVER; do
@@ -472,7 +446,7 @@ tls_key_file $S/tls/client-key.pem"
 		conf "$1" "$(cat "$T/$1.port" 2>/dev/null || echo 1)" "$IMPLICIT
 auth external
 $3"
-		send "$1" -v
+		send_note "$1" -v
 		wait "$_ex_pid"
 	}
 

@@ -271,34 +271,10 @@ EOF
 	} | write_config "$T/$1.rc"
 }
 
-# send NAME [ARGS...]: outbox with $T/NAME.rc, envelope sender NAME@...;
-# stdin is /dev/null's: nothing may be prompted for
-send() {
-	_s_name=$1
-	shift
-	printf 'From: sender@outbox.test\nTo: r@outbox.test\nSubject: gssapi %s\n\nbody of %s\n' \
-	    "$_s_name" "$_s_name" >"$T/$_s_name.in"
-	run_outbox "$T/$_s_name.in" -C "$T/$_s_name.rc" -f "$_s_name@outbox.test" \
-	    "$@" r@outbox.test
-	cp "$T/err" "$T/$_s_name.err"
-}
-
-# delivered NAME: ENV is NAME's captured .env (waits up to 20 s)
-delivered() {
-	ENV='' _d_i=0
-	while [ $_d_i -lt 200 ]; do
-		ENV=$(grep -lx "sender=$1@outbox.test" "$S"/mail/[0-9]*.env 2>/dev/null | head -n 1)
-		[ -n "$ENV" ] && [ -f "${ENV%.env}.eml" ] && return 0
-		sleep 0.1
-		_d_i=$((_d_i + 1))
-	done
-	return 1
-}
-
 # delivers NAME DESC USER: exit 0, captured, GSSAPI as USER
 delivers() {
 	is_exit 0 "$2: accepted"
-	if delivered "$1"; then
+	if capture_of "$1"; then
 		ok "$2: Postfix captured the message"
 		like "$ENV" '^sasl_method=GSSAPI$' "$2: sasl_method=GSSAPI"
 		like "$ENV" "^sasl_username=$3\$" "$2: sasl_username=$3"
@@ -322,12 +298,12 @@ like "$K/klist.out" "krbtgt/$REALM@$REALM" "alice's cache holds a TGT"
 
 conf user "auth gssapi
 user alice"
-send user
+send_note user
 delivers user "auth gssapi, user alice, a ticket" "alice@$REALM"
 is_empty "$T/user.err" "auth gssapi with a ticket: nothing on stderr"
 
 conf nouser "auth gssapi"
-send nouser -v
+send_note nouser -v
 delivers nouser "auth gssapi, no user, at -v" "alice@$REALM"
 like "$T/nouser.err" 'authenticated with GSSAPI' "auth gssapi at -v: says it authenticated with GSSAPI"
 unlike "$T/nouser.err" "$KPASS" "auth gssapi at -v: no Kerberos password in the trace"
@@ -353,7 +329,7 @@ no_auth_sent() {
 # a host the KDC has no service principal for (smtp/localhost)
 conf unknown "auth gssapi
 tls_host_override localhost"
-send unknown -v
+send_note unknown -v
 refused unknown "auth gssapi, no service principal smtp/localhost" \
     '^outbox: AUTH GSSAPI: no usable Kerberos ticket for smtp@localhost'
 no_auth_sent unknown "no service principal"
@@ -362,7 +338,7 @@ no_auth_sent unknown "no service principal"
 kdestroy >/dev/null 2>&1
 conf noticket "auth gssapi
 user alice"
-send noticket -v
+send_note noticket -v
 refused noticket "auth gssapi without a ticket" \
     "^outbox: AUTH GSSAPI: no usable Kerberos ticket for smtp@$SVC_HOST \\(kinit\\?\\)"
 no_auth_sent noticket "without a ticket"
@@ -372,7 +348,7 @@ no_auth_sent noticket "without a ticket"
 kadm "cpw -randkey smtp/$SVC_HOST"
 printf '%s\n' "$KPASS" | kinit "alice@$REALM" >"$K/kinit3.out" 2>&1
 conf stale "auth gssapi"
-send stale
+send_note stale
 refused stale "auth gssapi, the server's key is stale" '^outbox: AUTH GSSAPI: 535 '
 
 # ---------------------------------------------------------------- nothing left

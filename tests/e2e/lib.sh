@@ -296,6 +296,36 @@ start_postfix() {
 	fi
 }
 
+# capture_of NAME: ENV and EML become the captured .env and .eml of the
+# message whose envelope sender is NAME@outbox.test (waits up to 20 s);
+# 1, with both empty, when none arrived.  Needs S (start_postfix).
+capture_of() {
+	ENV= EML= _co_i=0
+	while [ $_co_i -lt 200 ]; do
+		_co_env=$(grep -lx "sender=$1@outbox.test" "$S"/mail/[0-9]*.env 2>/dev/null | head -n 1)
+		if [ -n "$_co_env" ] && [ -f "${_co_env%.env}.eml" ]; then
+			ENV=$_co_env EML=${_co_env%.env}.eml
+			return 0
+		fi
+		sleep 0.1
+		_co_i=$((_co_i + 1))
+	done
+	return 1
+}
+
+# send_note NAME ARG...: a small message from NAME@outbox.test to
+# r@outbox.test through the config $T/NAME.rc (and ARG...); stderr is
+# also kept in $T/NAME.err.
+send_note() {
+	_sn_name=$1
+	shift
+	printf 'From: sender@outbox.test\nTo: r@outbox.test\nSubject: test %s\n\nbody of %s\n' \
+	    "$_sn_name" "$_sn_name" >"$T/$_sn_name.in"
+	run_outbox "$T/$_sn_name.in" -C "$T/$_sn_name.rc" -f "$_sn_name@outbox.test" \
+	    "$@" r@outbox.test
+	cp "$T/err" "$T/$_sn_name.err"
+}
+
 # kill_peer PID: stop a peer.py we started (checked by its command line).
 kill_peer() {
 	tr '\0' ' ' 2>/dev/null <"/proc/$1/cmdline" | grep -qF "$PEER" &&

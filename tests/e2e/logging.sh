@@ -62,24 +62,9 @@ send() {
 	cp "$T/err" "$T/$_s_name.err"
 }
 
-# delivered NAME: EML/ENV of NAME's captured message (waits up to 20 s)
-delivered() {
-	EML= ENV= _d_i=0
-	while [ $_d_i -lt 200 ]; do
-		_d_env=$(grep -lx "sender=$1@outbox.test" "$S"/mail/[0-9]*.env 2>/dev/null | head -n 1)
-		if [ -n "$_d_env" ] && [ -f "${_d_env%.env}.eml" ]; then
-			ENV=$_d_env EML=${_d_env%.env}.eml
-			return 0
-		fi
-		sleep 0.1
-		_d_i=$((_d_i + 1))
-	done
-	return 1
-}
-
 # rcpts_are NAME "a b c" DESC: the envelope recipients Postfix received
 rcpts_are() {
-	if delivered "$1"; then
+	if capture_of "$1"; then
 		_got=$(sed -n 's/^rcpt=//p' "$ENV" | sort | tr '\n' ' ')
 		_want=$(printf '%s\n' $2 | sort | tr '\n' ' ')
 		is "$_got" "$_want" "$3"
@@ -197,7 +182,7 @@ conf authj "$PF_SUBMISSION_PORT" "$SUBMISSION
 logfile $T/auth.log
 log_format json"
 send authj "$T/msg" r@outbox.test -v
-is "$(json_get "$T/auth.log" 2 auth_mechanism)" "$(sed -n 's/^sasl_method=//p' "$(delivered authj && echo "$ENV")")" \
+is "$(json_get "$T/auth.log" 2 auth_mechanism)" "$(sed -n 's/^sasl_method=//p' "$(capture_of authj && echo "$ENV")")" \
     "json: auth_mechanism is the one Postfix saw"
 conf authbad "$PF_SUBMISSION_PORT" "$(printf '%s\n' "$SUBMISSION" | sed "s/^password .*/password $PF_PASS-wrong/")
 logfile $T/auth.log"
@@ -277,20 +262,20 @@ is "$(header und Cc)$(header und Bcc)" "" "undisclosed_recipients: no Cc or Bcc"
 printf 'From: u@outbox.test\nSubject: no recipient header\n\nbody\n' >"$T/msg-b"
 conf noto "$PF_PLAIN_PORT" "$PLAIN"
 send noto "$T/msg-b" r@outbox.test
-delivered noto
+capture_of noto
 is "$(header noto To)" "undisclosed-recipients:;" "set_to_header auto: To added when there is no To, Cc or Bcc"
 conf notooff "$PF_PLAIN_PORT" "$PLAIN
 set_to_header off"
 send notooff "$T/msg-b" r@outbox.test
-delivered notooff
+capture_of notooff
 is "$(header notooff To)" "" "set_to_header off: no To added"
 printf 'From: u@outbox.test\nBcc: a@outbox.test\nSubject: only bcc\n\nbody\n' >"$T/msg-bcc"
 conf bcc "$PF_PLAIN_PORT" "$PLAIN"
 send bcc "$T/msg-bcc" -t
-delivered bcc
+capture_of bcc
 is "$(header bcc To)/$(header bcc Bcc)" "undisclosed-recipients:;/" \
     "a message with a Bcc only: Bcc removed, To: undisclosed-recipients:; added"
-delivered ok
+capture_of ok
 is "$(header ok To)" "r@outbox.test" "set_to_header auto: an existing To is kept"
 
 # -F with UTF-8: encoded words that decode to the name
@@ -299,7 +284,7 @@ printf 'To: r@outbox.test\nSubject: name\n\nbody\n' >"$T/msg-n"
 conf name "$PF_PLAIN_PORT" "$PLAIN"
 send name "$T/msg-n" -F "$NAME" r@outbox.test
 is_exit 0 "-F with a UTF-8 name"
-delivered name
+capture_of name
 if python3 - "$EML" "$NAME" "name@outbox.test" >"$T/name.out" <<'EOF'; then
 import email, email.header, email.policy, re, sys
 m = email.message_from_binary_file(open(sys.argv[1], "rb"), policy=email.policy.compat32)
@@ -320,7 +305,7 @@ else
 fi
 mail_clear "$S"
 send name "$T/msg-n" -F 'Doe, John "JD"' r@outbox.test
-delivered name
+capture_of name
 is "$(header name From)" '"Doe, John \"JD\"" <name@outbox.test>' "-F: an ASCII name is a quoted string"
 run_outbox "$T/msg-n" -C "$T/name.rc" --dry-run -F "$(printf 'caf\351')" r@outbox.test
 is_exit 64 "-F: a name that is not UTF-8 is a usage error"

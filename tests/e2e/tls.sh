@@ -52,40 +52,12 @@ IMPLICIT="tls on
 tls_starttls off
 tls_trust_file $PF_CA"
 
-# send NAME [ARGS...]: run outbox with $T/NAME.rc on a message whose
-# envelope sender is NAME@outbox.test (so a delivery can be told apart).
-send() {
-	_s_name=$1
-	shift
-	printf 'From: sender@outbox.test\nTo: r@outbox.test\nSubject: tls test %s\n\nbody of %s\n' \
-	    "$_s_name" "$_s_name" >"$T/$_s_name.in"
-	run_outbox "$T/$_s_name.in" -C "$T/$_s_name.rc" -f "$_s_name@outbox.test" \
-	    "$@" r@outbox.test
-	cp "$T/err" "$T/$_s_name.err"
-}
-
-# delivered NAME: EML is the captured message sent by NAME (waits up to
-# 20 s for it); 1 and EML empty when none arrived.
-delivered() {
-	EML='' _d_i=0
-	while [ $_d_i -lt 200 ]; do
-		_d_env=$(grep -lx "sender=$1@outbox.test" "$S"/mail/[0-9]*.env 2>/dev/null | head -n 1)
-		if [ -n "$_d_env" ] && [ -f "${_d_env%.env}.eml" ]; then
-			EML=${_d_env%.env}.eml
-			return 0
-		fi
-		sleep 0.1
-		_d_i=$((_d_i + 1))
-	done
-	return 1
-}
-
 # delivers NAME DESC: the run exited 0, said nothing, and the message
 # arrived over TLS 1.3 as alice.
 delivers() {
 	is_exit 0 "$2: accepted"
 	is_empty "$T/err" "$2: nothing on stderr"
-	if delivered "$1"; then
+	if capture_of "$1"; then
 		ok "$2: Postfix captured the message"
 		like "$EML" 'using TLSv1\.3' "$2: Received header shows TLSv1.3"
 		like "${EML%.eml}.env" "^sasl_username=$PF_USER\$" "$2: authenticated as alice"
@@ -114,45 +86,45 @@ dead_has() {
 
 # ---------------------------------------------------------------- delivery
 conf starttls "$PF_SUBMISSION_PORT" "$STARTTLS"
-send starttls
+send_note starttls
 delivers starttls "587 STARTTLS"
 # Postfix's transcript: STARTTLS, then a second EHLO inside TLS
 pf_log_wait "$S" 'MAIL FROM:<starttls@outbox\.test>' 10
 like "$PF_LOG" '< localhost\[127\.0\.0\.1\]: STARTTLS$' "587 STARTTLS: STARTTLS command in Postfix's log"
 
 conf implicit "$PF_SUBMISSIONS_PORT" "$IMPLICIT"
-send implicit
+send_note implicit
 delivers implicit "465 implicit TLS"
 
 # the certificate's DNS name instead of its IP address
 conf override "$PF_SUBMISSIONS_PORT" "$IMPLICIT
 tls_host_override mx.outbox.test"
-send override
+send_note override
 delivers override "tls_host_override with a name the certificate has"
 
 # ---------------------------------------------------------------- refusals
 conf expired "$PF_EXPIRED_PORT" "$IMPLICIT"
-send expired
+send_note expired
 refused expired 69 '[Ee]xpired' "expired certificate refused"
 dead_has expired "expired certificate"
 
 conf wrongname "$PF_WRONGNAME_PORT" "$IMPLICIT"
-send wrongname
+send_note wrongname
 refused wrongname 69 '127\.0\.0\.1|name|host' "certificate for wrong.example refused"
 like "$T/wrongname.err" 'wrong\.example' "wrong name: stderr shows the name the certificate has"
 
 conf badoverride "$PF_SUBMISSIONS_PORT" "$IMPLICIT
 tls_host_override other.outbox.test"
-send badoverride
+send_note badoverride
 refused badoverride 69 'other\.outbox\.test' "tls_host_override with a name the certificate lacks refused"
 
 conf selfsigned "$PF_SELFSIGNED_PORT" "$IMPLICIT"
-send selfsigned
+send_note selfsigned
 refused selfsigned 69 '[Ss]elf.signed|not trusted|untrusted|issuer|signer' "self-signed certificate refused"
 
 conf noca "$PF_SUBMISSIONS_PORT" "tls on
 tls_starttls off"
-send noca
+send_note noca
 refused noca 69 'not trusted|untrusted|issuer|signer' "certificate of a CA not in the system's trust store refused"
 dead_has noca "unknown CA"
 
@@ -170,7 +142,7 @@ check "certtool -i gives the SHA-256 fingerprint of the self-signed certificate"
 conf fingerprint "$PF_SELFSIGNED_PORT" "tls on
 tls_starttls off
 tls_fingerprint $fp"
-send fingerprint
+send_note fingerprint
 delivers fingerprint "self-signed certificate trusted by tls_fingerprint"
 
 # the same fingerprint with its last byte changed
@@ -178,7 +150,7 @@ case $fp in *:00) badfp=${fp%00}01 ;; *) badfp=${fp%??}00 ;; esac
 conf badfp "$PF_SELFSIGNED_PORT" "tls on
 tls_starttls off
 tls_fingerprint $badfp"
-send badfp
+send_note badfp
 refused badfp 69 '[Ff]ingerprint' "a wrong tls_fingerprint refused"
 
 # ---------------------------------------------------------------- pin
@@ -188,7 +160,7 @@ pin=$(sed -n 's/^[[:space:]]*pin-sha256:\([A-Za-z0-9+/=]\{44\}\)$/\1/p' "$T/good
 check "certtool -i gives the public key pin of the good certificate" test ${#pin} = 44
 conf pin "$PF_SUBMISSIONS_PORT" "$IMPLICIT
 tls_pin sha256//$pin"
-send pin
+send_note pin
 delivers pin "a matching tls_pin"
 
 # a pin of another key: the CA's
@@ -196,17 +168,17 @@ certtool -i --infile "$PF_CA" >"$T/ca.info" 2>&1
 capin=$(sed -n 's/^[[:space:]]*pin-sha256:\([A-Za-z0-9+/=]\{44\}\)$/\1/p' "$T/ca.info" | head -n 1)
 conf badpin "$PF_SUBMISSIONS_PORT" "$IMPLICIT
 tls_pin sha256//${capin:-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=}"
-send badpin
+send_note badpin
 refused badpin 69 '[Pp]in' "a wrong tls_pin refused (the chain itself is good)"
 
 # ---------------------------------------------------------------- certcheck off
 conf nocheck "$PF_SELFSIGNED_PORT" "tls on
 tls_starttls off
 tls_certcheck off"
-send nocheck
+send_note nocheck
 is_exit 0 "tls_certcheck off: self-signed certificate accepted"
 like "$T/nocheck.err" '[Ww]arn|not verified|certcheck' "tls_certcheck off: a warning on stderr"
-if delivered nocheck; then
+if capture_of nocheck; then
 	ok "tls_certcheck off: Postfix captured the message"
 else
 	not_ok "tls_certcheck off: Postfix captured the message"
@@ -214,7 +186,7 @@ fi
 
 # ---------------------------------------------------------------- STARTTLS
 conf nostarttls "$PF_PLAIN_PORT" "$STARTTLS"
-send nostarttls
+send_note nostarttls
 refused nostarttls 69 'STARTTLS' "STARTTLS required but not offered"
 dead_has nostarttls "STARTTLS not offered"
 
@@ -265,7 +237,7 @@ like "$T/out" '^port.*[^0-9]465([^0-9]|$)' "tls_starttls off: the port defaults 
 peer_start plaingreet 'S 220 peer.outbox.test ESMTP plaintext
 DRAIN'
 conf plaingreet "${PEER_PORT:-1}" "$IMPLICIT"
-send plaingreet
+send_note plaingreet
 peer_wait
 refused plaingreet 76 '465|587' \
     "plaintext greeting on an implicit-TLS port (hint on 465/587)" peer
@@ -280,7 +252,7 @@ C ^STARTTLS
 S_RAW 220 go ahead\r\n250 injected\r\n
 DRAIN'
 conf inject "${PEER_PORT:-1}" "$STARTTLS"
-send inject
+send_note inject
 peer_wait
 refused inject 76 '.' "data after the STARTTLS 220 is a protocol error" peer
 sed -n '/^S: 220 go ahead/,$p' "$PEER_LOG" | sed 1d >"$T/inject.after"
@@ -291,7 +263,7 @@ dead_has inject "data after STARTTLS"
 # ---------------------------------------------------------------- nothing leaked
 # a last delivery: Postfix logged every earlier session before this one
 conf last "$PF_SUBMISSIONS_PORT" "$IMPLICIT"
-send last
+send_note last
 delivers last "a delivery after the refusals"
 pf_log_wait "$S" 'MAIL FROM:<last@outbox\.test>' 10
 for n in $NEVER; do
@@ -352,7 +324,7 @@ idn_plus() {
 		_ip_i=$((_ip_i + 1))
 	done
 	idn_conf "$1" "$(cat "$T/$1.port" 2>/dev/null || echo 1)" "$2"
-	send "$1" -v
+	send_note "$1" -v
 	wait "$_ip_pid"
 }
 
@@ -397,7 +369,7 @@ if command -v gnutls-serv >/dev/null 2>&1 && [ -f "$S/tls/idn.pem" ]; then
 	printf '%s\n' "account default" "host 127.0.0.1" "port $sni_port" \
 	    "from sender@outbox.test" "timeout 1" "dead_letter $DEAD" "$IMPLICIT" \
 	    "tls_host_override bücher.outbox.test" | write_config "$T/idn-sni.rc"
-	send idn-sni -v
+	send_note idn-sni -v
 	refused idn-sni 75 'greeting: timed out' "SNI test: TLS up, then no greeting" peer
 	like "$T/idn-sni.err" '^-- TLSv1\.3 with ' "SNI test: the handshake passed the server's SNI check and ours"
 	like "$T/sni.log" "Given server name\\[1\\]: $IDN_SNI\$" "SNI test: the server got the A-label $IDN_SNI"
@@ -417,7 +389,7 @@ for bad in "a$(printf '\342\222\210').example" "$(printf '\314\201')a.example"; 
 	    "from sender@outbox.test" "timeout 10" "dead_letter $DEAD" \
 	    "tls on" "tls_starttls off" "tls_trust_file $PF_CA" |
 	    write_config "$T/idnhost$n.rc"
-	send "idnhost$n" -v
+	send_note "idnhost$n" -v
 	refused "idnhost$n" 78 "invalid internationalised domain name '$bad'" \
 	    "invalid IDN in host ($bad): configuration error" peer
 	unlike "$T/idnhost$n.err" 'connected to' "invalid IDN in host ($bad): no connection"
@@ -425,7 +397,7 @@ for bad in "a$(printf '\342\222\210').example" "$(printf '\314\201')a.example"; 
 	peer_start "idnover$n" 'S 220 peer.outbox.test ESMTP
 DRAIN'
 	idn_conf "idnover$n" "${PEER_PORT:-1}" "tls_host_override $bad"
-	send "idnover$n" -v
+	send_note "idnover$n" -v
 	refused "idnover$n" 78 "invalid internationalised domain name '$bad'" \
 	    "invalid IDN in tls_host_override ($bad): configuration error" peer
 	kill_peer "$PEER_PID"
