@@ -33,11 +33,24 @@ trap restore EXIT
 printf '#!/bin/sh\nexit 101\n' >"$prc"
 chmod 755 "$prc"
 echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
-apt-get -qq update </dev/null >/dev/null
-# shellcheck disable=SC2086
-apt-get -qq -y -o Dpkg::Use-Pty=0 -o DPkg::Lock::Timeout=600 \
-	-o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
-	--no-install-recommends install $missing </dev/null >/dev/null
+log=$(mktemp)
+# a mirror that stumbles once should not fail the whole run: three tries
+tries=0
+until apt-get -qq update </dev/null >>"$log" 2>&1 &&
+	# shellcheck disable=SC2086
+	apt-get -qq -y -o Dpkg::Use-Pty=0 -o DPkg::Lock::Timeout=600 \
+	    -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
+	    --no-install-recommends install $missing </dev/null >>"$log" 2>&1; do
+	tries=$((tries + 1))
+	if [ "$tries" -ge 3 ]; then
+		tail -20 "$log" >&2
+		rm -f "$log"
+		echo "install-deps.sh: apt-get failed three times" >&2
+		exit 1
+	fi
+	sleep 10
+done
+rm -f "$log"
 if [ -d /run/systemd/system ]; then
 	systemctl disable --now postfix.service dovecot.service >/dev/null 2>&1 || true
 fi
