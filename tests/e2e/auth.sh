@@ -388,6 +388,12 @@ if [ -x "$PLUS" ]; then
 		is_exit 77 "a wrong channel binding over $v refused"
 		like "$T/plusbad-$v.plus" '^AUTH failed SCRAM-SHA-256-PLUS' "a wrong channel binding over $v: the server refused the proof"
 	done
+	# a challenge that is not base64: outbox cancels with "*", then 76
+	plus "badchal" tls13 scram-sha-256 badchallenge
+	is_exit 76 "a malformed AUTH challenge is a protocol error"
+	like "$T/badchal.plus" '^C: \*$' "... answered with \"*\" (cancel)"
+	like "$T/badchal.err" 'malformed AUTH challenge' "... and the error says so"
+	contains "$DEAD" "body of badchal" "... and the message is kept"
 else
 	ok "SCRAM-SHA-256-PLUS # SKIP $PLUS not built (make check builds it)"
 fi

@@ -15,7 +15,8 @@
  * (atomically), accepts one connection, speaks just enough SMTP for one
  * message, and prints to stdout "TLS <version>", then "AUTH ok MECH" or
  * "AUTH failed MECH: reason" for each AUTH.  "badcb" flips a bit of the
- * binding data the server expects, so a correct client must be refused.
+ * binding data the server expects, so a correct client must be refused;
+ * "badchallenge" answers AUTH with a challenge that is not base64.
  * external=CAFILE requires a client certificate (GNUTLS_CERT_REQUIRE: a
  * client without one fails the handshake), external-optional=CAFILE only
  * asks for one (GNUTLS_CERT_REQUEST); both verify it against CAFILE after
@@ -55,6 +56,8 @@ struct conn {
 };
 
 static const char *user, *password;
+/* "badchallenge": answer AUTH with a challenge that is not base64 */
+static int bad_challenge;
 
 /* The client certificate (external modes): verified, its CN, and why
  * EXTERNAL was refused, for the verdict line. */
@@ -235,6 +238,16 @@ do_auth(struct conn *c, Gsasl *ctx, char *args, int badcb)
 	    (strcmp(mech, "EXTERNAL") != 0 || !ext.on))
 		return say(c, "504 5.5.4 Mechanism not available");
 	ext.why = NULL;
+	if (bad_challenge) {
+		char line[LINE_MAX_LEN];
+
+		if (say(c, "334 !not*base64!") < 0 || hear(c, line) < 0)
+			return -1;
+		printf("C: %s\nAUTH failed %s: bad challenge sent\n",
+		    strcmp(line, "*") == 0 ? "*" : "(not a cancel)", mech);
+		fflush(stdout);
+		return say(c, "501 5.7.0 Authentication cancelled");
+	}
 	if (strcmp(mech, "EXTERNAL") == 0)	/* no secret in it: show it */
 		printf("C: AUTH EXTERNAL%s%s\n", ir != NULL ? " " : "",
 		    ir != NULL ? ir : "");
@@ -362,6 +375,8 @@ parse_opts(int argc, char **argv, struct opts *o)
 			o->prio = "NORMAL:-VERS-ALL:+VERS-TLS1.3";
 		else if (strcmp(argv[i], "badcb") == 0)
 			o->badcb = 1;
+		else if (strcmp(argv[i], "badchallenge") == 0)
+			bad_challenge = 1;
 		else if (strncmp(argv[i], "external=", 9) == 0) {
 			o->ca = argv[i] + 9;
 			o->req = GNUTLS_CERT_REQUIRE;
@@ -369,8 +384,8 @@ parse_opts(int argc, char **argv, struct opts *o)
 			o->ca = argv[i] + 18;
 			o->req = GNUTLS_CERT_REQUEST;
 		} else
-			die("unknown option (tls13, tls12, badcb, external=CA, "
-			    "external-optional=CA)");
+			die("unknown option (tls13, tls12, badcb, badchallenge, "
+			    "external=CA, external-optional=CA)");
 	}
 }
 
