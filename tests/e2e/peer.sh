@@ -274,4 +274,16 @@ is_exit 75 "connection lost after the final dot"
 like "$T/err" 'may have been delivered' "dot-lost: warns that the message may have been delivered"
 failed dot-lost
 
+# the run's deadline (`deadline`) caps every phase's timeout
+CFG_TIMEOUT=30 run_peer deadline "S 220 peer.outbox.test ESMTP
+C ^EHLO
+SLEEP_FOREVER" --deadline=2 r1@outbox.test
+is_exit 75 "deadline 2 with timeout 30: the run gives up"
+if [ "$ELAPSED_MS" -ge 1500 ] && [ "$ELAPSED_MS" -lt 8000 ]; then
+	ok "deadline: gave up after about 2 s ($ELAPSED_MS ms)"
+else
+	not_ok "deadline: gave up after about 2 s ($ELAPSED_MS ms)"
+fi
+like "$T/err" 'deadline' "deadline: the error names the run's deadline"
+
 tap_done
