@@ -137,7 +137,7 @@ def postfix_env(tmp):
     top = os.path.dirname(HERE)
     d = os.path.join(tmp, "pf")
     script = ('. "$top_srcdir/tests/harness/servers.sh" && '
-              'postfix_up "$1" 48000 >/dev/null && cat "$1/env"')
+              'postfix_up "$1" 28000 >/dev/null && cat "$1/env"')
     out = subprocess.run(["sh", "-c", script, "sh", d], capture_output=True,
                          text=True, env=dict(os.environ, top_srcdir=top))
     if out.returncode != 0:

@@ -9,7 +9,7 @@
 # read (78); no secret in the -v trace in any form.  SCRAM-SHA-256-PLUS,
 # which Dovecot 2.3 lacks, against tests/harness/plus_server over TLS 1.3
 # and 1.2, with a wrong channel binding refused.
-# Base port: $OUTBOX_E2E_AUTH_BASE (default 42500).
+# Base port: $OUTBOX_E2E_AUTH_BASE (default 22500).
 
 . "$(dirname "$0")/lib.sh"
 . "$HARNESS_DIR/servers.sh"
@@ -19,7 +19,7 @@ harness_can_postfix || skip_all "$HARNESS_WHY"
 command -v openssl >/dev/null 2>&1 || skip_all "openssl not installed (signs the OAuth tokens)"
 
 mk_tmpdir auth
-start_postfix "${OUTBOX_E2E_AUTH_BASE:-42500}"
+start_postfix "${OUTBOX_E2E_AUTH_BASE:-22500}"
 HOME=$T/home
 export HOME
 mkdir -p "$HOME"

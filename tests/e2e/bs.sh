@@ -8,7 +8,7 @@
 # the smarthost (5xx), a smarthost that is down (4xx), an over-long line,
 # unknown commands, bad sequences, the end of input with and without a
 # transaction open, the account chosen by MAIL FROM.
-# Base port: $OUTBOX_E2E_BS_BASE (default 42800; ports BASE+25...+591).
+# Base port: $OUTBOX_E2E_BS_BASE (default 22800; ports BASE+25...+591).
 
 . "$(dirname "$0")/lib.sh"
 . "$HARNESS_DIR/servers.sh"
@@ -17,7 +17,7 @@ harness_can_postfix || skip_all "$HARNESS_WHY"
 [ -x "$OUTBOX" ] || skip_all "binary under test not built: $OUTBOX"
 
 mk_tmpdir bs
-start_postfix "${OUTBOX_E2E_BS_BASE:-42800}"
+start_postfix "${OUTBOX_E2E_BS_BASE:-22800}"
 CONF=$T/outboxrc
 plain_config "$CONF" "$PF_PLAIN_PORT" "account other : default
 from other@outbox.test

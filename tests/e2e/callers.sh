@@ -8,7 +8,7 @@
 # daemon: the arguments are what matters), PHP's mail() through
 # sendmail_path, bsd-mailx, a Laravel-style -bs session driven by swaks
 # --pipe, and mailq/newaliases called by those names.
-# Base port: $OUTBOX_E2E_CALLERS_BASE (default 42600; ports BASE+25...+591).
+# Base port: $OUTBOX_E2E_CALLERS_BASE (default 22600; ports BASE+25...+591).
 
 . "$(dirname "$0")/lib.sh"
 . "$HARNESS_DIR/servers.sh"
@@ -17,7 +17,7 @@ harness_can_postfix || skip_all "$HARNESS_WHY"
 [ -x "$OUTBOX" ] || skip_all "binary under test not built: $OUTBOX"
 
 mk_tmpdir cl
-start_postfix "${OUTBOX_E2E_CALLERS_BASE:-42600}"
+start_postfix "${OUTBOX_E2E_CALLERS_BASE:-22600}"
 CONF=$T/outboxrc
 plain_config "$CONF" "$PF_PLAIN_PORT"
 

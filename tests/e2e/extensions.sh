@@ -8,7 +8,7 @@
 # and the scripted peer where no Debian server can (BINARYMIME, faults on
 # BDAT, a failure after a 452 split).  What Postfix stored is compared
 # with the input byte for byte; the parameters with Postfix's transcript.
-# Base port: $OUTBOX_E2E_EXT_BASE (default 44000; BASE+25 ... BASE+591).
+# Base port: $OUTBOX_E2E_EXT_BASE (default 24000; BASE+25 ... BASE+591).
 
 . "$(dirname "$0")/lib.sh"
 . "$HARNESS_DIR/servers.sh"
@@ -17,7 +17,7 @@ harness_can_postfix || skip_all "$HARNESS_WHY"
 [ -x "$OUTBOX" ] || skip_all "binary under test not built: $OUTBOX"
 
 mk_tmpdir ext
-BASE=${OUTBOX_E2E_EXT_BASE:-44000}
+BASE=${OUTBOX_E2E_EXT_BASE:-24000}
 start_postfix "$BASE"
 
 # add_service PORT NAME OPTIONS...: one more plain smtpd (no TLS, no

@@ -5,7 +5,7 @@
 # a closed port.  Each time: the CONTRACT exit status, stderr naming the
 # phase (and quoting the reply), and the dead letter holding exactly the
 # input.  Also one clean transaction compared with smtp-sink's dump.
-# Ports: $OUTBOX_E2E_FAULTS_BASE (default 42200) upwards, one per case.
+# Ports: $OUTBOX_E2E_FAULTS_BASE (default 22200) upwards, one per case.
 
 . "$(dirname "$0")/lib.sh"
 . "$HARNESS_DIR/servers.sh"
@@ -15,7 +15,7 @@ harness_can_sink || skip_all "$HARNESS_WHY"
 
 mk_tmpdir ft
 on_exit sink_down
-port=${OUTBOX_E2E_FAULTS_BASE:-42200}
+port=${OUTBOX_E2E_FAULTS_BASE:-22200}
 n=0
 
 # The input: every header outbox would otherwise add is present, so the
@@ -73,8 +73,8 @@ check_stderr() {
 }
 
 # start_sink SINK-OPTIONS...: a fresh smtp-sink on the next free port
-# ($port; the 42xxx ports are in the ephemeral range, so one may be taken
-# by a client socket of a test running in parallel: then the next one),
+# ($port, below Linux's ephemeral range; should one be taken anyway,
+# the next one),
 # dumping to $T/sink$n/dump
 start_sink() {
 	n=$((n + 1))

@@ -9,7 +9,7 @@
 # authorization identity), at -v too; refused with 77 and the message kept:
 # no ticket and a ticket-less service (smtp/localhost), both before any AUTH
 # is sent, and a server whose key is stale (the server's 535).
-# Base port: $OUTBOX_E2E_GSSAPI_BASE (default 47000; the KDC on BASE+88).
+# Base port: $OUTBOX_E2E_GSSAPI_BASE (default 27000; the KDC on BASE+88).
 
 . "$(dirname "$0")/lib.sh"
 . "$HARNESS_DIR/servers.sh"
@@ -41,7 +41,7 @@ EOF
 }
 gsasl_has GSSAPI || skip_all "libgsasl built without GSSAPI"
 
-BASE=${OUTBOX_E2E_GSSAPI_BASE:-47000}
+BASE=${OUTBOX_E2E_GSSAPI_BASE:-27000}
 KDC_PORT=$((BASE + 88))
 REALM=OUTBOX.TEST
 KPASS=alice-kerberos-pw

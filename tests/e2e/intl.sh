@@ -8,7 +8,7 @@
 # SMTPUTF8 (two extra smtpd services that take mail for any domain: one
 # as configured, one with smtputf8_enable = no).  What
 # Postfix stored is compared with the input byte for byte.
-# Base port: $OUTBOX_E2E_INTL_BASE (default 43000; BASE+25 ... BASE+591).
+# Base port: $OUTBOX_E2E_INTL_BASE (default 23000; BASE+25 ... BASE+591).
 
 . "$(dirname "$0")/lib.sh"
 . "$HARNESS_DIR/servers.sh"
@@ -17,7 +17,7 @@ harness_can_postfix || skip_all "$HARNESS_WHY"
 [ -x "$OUTBOX" ] || skip_all "binary under test not built: $OUTBOX"
 
 mk_tmpdir intl
-BASE=${OUTBOX_E2E_INTL_BASE:-43000}
+BASE=${OUTBOX_E2E_INTL_BASE:-23000}
 start_postfix "$BASE"
 
 # add_service PORT NAME OPTIONS...: one more plain smtpd (no TLS, no

@@ -11,7 +11,7 @@
 # keyring (77, and msmtp's schema is asked first); an entry holding a line
 # break (78, not shown); a locked keyring skipped without any prompt
 # (netrc asked, else 78); no session bus at all: not asked, 78 at once.
-# Base port: $OUTBOX_E2E_KEYRING_BASE (default 42900).
+# Base port: $OUTBOX_E2E_KEYRING_BASE (default 22900).
 
 . "$(dirname "$0")/lib.sh"
 . "$HARNESS_DIR/servers.sh"
@@ -32,7 +32,7 @@ for _t in dbus-run-session dbus-send gnome-keyring-daemon secret-tool setsid tim
 done
 
 mk_tmpdir kr
-start_postfix "${OUTBOX_E2E_KEYRING_BASE:-42900}"
+start_postfix "${OUTBOX_E2E_KEYRING_BASE:-22900}"
 # a home of our own: the keyring files go to $HOME/.local/share/keyrings
 HOME=$T/home
 export HOME

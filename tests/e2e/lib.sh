@@ -281,6 +281,10 @@ peer_start() {
 	[ -n "$PEER_PORT" ] || { diag "peer.py did not start"; diag_file "$T/$1.peer-err"; }
 }
 
+# Every script has its own fixed base port in 22000-28999: below Linux's
+# ephemeral range (32768-60999), so that no client socket of a test
+# running in parallel can take a port a server is about to listen on.
+#
 # start_postfix BASE: the private Postfix and Dovecot of servers.sh in
 # S=$T/s on ports from BASE (one TAP line), stopped when the script exits;
 # the script ends here when they cannot start.  Needs servers.sh sourced.

@@ -7,7 +7,7 @@
 # after the data (mixed per-recipient replies from a real server); and
 # the scripted peer for a temporary per-recipient refusal.  What Dovecot
 # stored is compared with the input byte for byte.
-# Port: $OUTBOX_E2E_LMTP_PORT (default 45024).
+# Port: $OUTBOX_E2E_LMTP_PORT (default 25024).
 
 . "$(dirname "$0")/lib.sh"
 
@@ -21,7 +21,7 @@ getent passwd dovecot >/dev/null && getent passwd dovenull >/dev/null &&
 
 mk_tmpdir lmtp
 D=$T/d
-LPORT=${OUTBOX_E2E_LMTP_PORT:-45024}
+LPORT=${OUTBOX_E2E_LMTP_PORT:-25024}
 mkdir -p "$D/run" "$D/state" "$D/log" "$D/home"
 for _u in alice bob carol; do mkdir -p "$D/home/$_u"; done
 chown -R nobody:nogroup "$D/home"

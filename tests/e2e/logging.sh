@@ -14,7 +14,7 @@
 #   - undisclosed_recipients and set_to_header, in the delivered header;
 #   - -F with a UTF-8 name: RFC 2047 encoded words of at most 75
 #     characters that decode to the name; a name with specials quoted.
-# Base port: $OUTBOX_E2E_LOG_BASE (default 42700).
+# Base port: $OUTBOX_E2E_LOG_BASE (default 22700).
 
 . "$(dirname "$0")/lib.sh"
 . "$HARNESS_DIR/servers.sh"
@@ -23,7 +23,7 @@ harness_can_postfix || skip_all "$HARNESS_WHY"
 [ -x "$OUTBOX" ] || skip_all "binary under test not built: $OUTBOX"
 
 mk_tmpdir log
-start_postfix "${OUTBOX_E2E_LOG_BASE:-42700}"
+start_postfix "${OUTBOX_E2E_LOG_BASE:-22700}"
 HOME=$T/home
 export HOME
 mkdir -p "$HOME"

@@ -3,7 +3,7 @@
 # TLS, no AUTH).  Checks what Postfix stored, byte for byte, and the
 # envelope it was given: -t with To/Cc/Bcc, CRLF input, the lone "." line
 # with and without -i, a 5 MB message, SIZE= on MAIL FROM, the EHLO domain.
-# Base port: $OUTBOX_E2E_POSTFIX_BASE (default 42000; ports BASE+25...+590).
+# Base port: $OUTBOX_E2E_POSTFIX_BASE (default 22000; ports BASE+25...+590).
 
 . "$(dirname "$0")/lib.sh"
 . "$HARNESS_DIR/servers.sh"
@@ -12,7 +12,7 @@ harness_can_postfix || skip_all "$HARNESS_WHY"
 [ -x "$OUTBOX" ] || skip_all "binary under test not built: $OUTBOX"
 
 mk_tmpdir pf
-start_postfix "${OUTBOX_E2E_POSTFIX_BASE:-42000}"
+start_postfix "${OUTBOX_E2E_POSTFIX_BASE:-22000}"
 CONF=$T/outboxrc
 plain_config "$CONF" "$PF_PLAIN_PORT"
 

@@ -6,7 +6,7 @@
 # required but not offered (69); and, against tests/harness/peer.py, a
 # plaintext greeting on an implicit-TLS port and data injected after the
 # STARTTLS reply (76).  Every refused run sends no message and keeps it in
-# the dead letter.  Base port: $OUTBOX_E2E_TLS_BASE (default 42400).
+# the dead letter.  Base port: $OUTBOX_E2E_TLS_BASE (default 22400).
 
 . "$(dirname "$0")/lib.sh"
 . "$HARNESS_DIR/servers.sh"
@@ -15,7 +15,7 @@ harness_can_postfix || skip_all "$HARNESS_WHY"
 [ -x "$OUTBOX" ] || skip_all "binary under test not built: $OUTBOX"
 
 mk_tmpdir tls
-start_postfix "${OUTBOX_E2E_TLS_BASE:-42400}"
+start_postfix "${OUTBOX_E2E_TLS_BASE:-22400}"
 # no ~/.outboxrc, ~/.netrc or dead.letter of the caller's
 HOME=$T/home
 export HOME

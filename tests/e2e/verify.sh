@@ -7,7 +7,7 @@
 # Against a real Postfix with extra smtpd services: a recipient map
 # (550 and 450 answers), smtpd_recipient_limit = 100 (452 rounds), and
 # smtputf8_enable = no (A-labels).
-# Base port: $OUTBOX_E2E_VERIFY_BASE (default 46000; BASE+25 ... BASE+591).
+# Base port: $OUTBOX_E2E_VERIFY_BASE (default 26000; BASE+25 ... BASE+591).
 
 . "$(dirname "$0")/lib.sh"
 . "$HARNESS_DIR/servers.sh"
@@ -16,7 +16,7 @@ harness_can_postfix || skip_all "$HARNESS_WHY"
 [ -x "$OUTBOX" ] || skip_all "binary under test not built: $OUTBOX"
 
 mk_tmpdir bv
-BASE=${OUTBOX_E2E_VERIFY_BASE:-46000}
+BASE=${OUTBOX_E2E_VERIFY_BASE:-26000}
 start_postfix "$BASE"
 
 add_service() { # PORT NAME OPTIONS...: a plain smtpd taking any domain

@@ -11,7 +11,7 @@ harness_can_postfix || { echo "demo: $HARNESS_WHY" >&2; exit 1; }
 dir=$(mktemp -d /tmp/obdemo.XXXXXX)
 chmod 755 "$dir"
 trap 'postfix_down "$dir" >/dev/null 2>&1; rm -rf "$dir"' EXIT
-postfix_up "$dir" 42800 >/dev/null
+postfix_up "$dir" 22800 >/dev/null
 cat >"$dir/outboxrc" <<EOT
 account default
 host 127.0.0.1

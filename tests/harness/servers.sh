@@ -353,7 +353,7 @@ _harness_write_env() { # DIR
 # postfix_up DIR BASE: 0 when every port answers 220, else 1 with a
 # diagnostic on stderr (and whatever started is stopped again).
 postfix_up() {
-	_pu_dir=$1 _pu_base=${2:-42000}
+	_pu_dir=$1 _pu_base=${2:-22000}
 	mkdir -p "$_pu_dir" || return 1
 	_pu_dir=$(cd "$_pu_dir" && pwd -P) || return 1
 	case $_pu_dir in *[[:space:]]*)
