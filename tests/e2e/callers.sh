@@ -87,33 +87,6 @@ stored() {
 	} >"$T/$1.env"
 }
 
-# drop_fields IN OUT NAME...: IN with LF line ends and without the header
-# fields NAME (continuation lines included) to OUT; prints NAME=count.
-drop_fields() {
-	python3 - "$@" <<'EOF'
-import sys
-src, dst, names = sys.argv[1], sys.argv[2], [n.lower() for n in sys.argv[3:]]
-data = open(src, "rb").read().replace(b"\r\n", b"\n")
-end = data.find(b"\n\n")
-head, body = (data, b"") if end < 0 else (data[:end + 1], data[end + 1:])
-out, count, drop = [], {n: 0 for n in names}, False
-for line in head.splitlines(keepends=True):
-    if line[:1] in (b" ", b"\t"):
-        if not drop:
-            out.append(line)
-        continue
-    name = line.split(b":", 1)[0].strip().decode("latin-1").lower()
-    drop = name in count
-    if drop:
-        count[name] += 1
-    else:
-        out.append(line)
-open(dst, "wb").write(b"".join(out) + body)
-for n in sys.argv[3:]:
-    print("%s=%d" % (n, count[n.lower()]))
-EOF
-}
-
 # envelope_is NAME SENDER RCPT... DESC: $T/NAME.env holds exactly these
 envelope_is() {
 	_ei_name=$1

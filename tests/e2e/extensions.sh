@@ -20,14 +20,6 @@ mk_tmpdir ext
 BASE=${OUTBOX_E2E_EXT_BASE:-24000}
 start_postfix "$BASE"
 
-# add_service PORT NAME OPTIONS...: one more plain smtpd (no TLS, no
-# AUTH, any recipient domain from 127.0.0.1) in the running Postfix.
-add_service() {
-	_as_port=$1 _as_name=$2
-	shift 2
-	printf '127.0.0.1:%s inet n - n - - smtpd -o syslog_name=outbox-postfix/%s -o smtpd_tls_security_level=none -o smtpd_sasl_auth_enable=no -o smtpd_relay_restrictions=permit_mynetworks,reject %s\n' \
-	    "$_as_port" "$_as_name" "$*" >>"$S/postfix/master.cf"
-}
 ALL_PORT=$((BASE + 30))
 NO8BIT_PORT=$((BASE + 31))
 NOCHUNK_PORT=$((BASE + 32))
@@ -35,21 +27,17 @@ SMALL_PORT=$((BASE + 33))
 NODSN_PORT=$((BASE + 34))
 LIMIT_PORT=$((BASE + 35))
 MAP_PORT=$((BASE + 36))
-add_service "$ALL_PORT" all
-add_service "$NO8BIT_PORT" no8bit -o smtpd_discard_ehlo_keywords=silent-discard,8bitmime,smtputf8
-add_service "$NOCHUNK_PORT" nochunk -o smtpd_discard_ehlo_keywords=silent-discard,chunking
-add_service "$SMALL_PORT" small -o message_size_limit=4000
-add_service "$NODSN_PORT" nodsn -o smtpd_discard_ehlo_keywords=silent-discard,dsn
-add_service "$LIMIT_PORT" limit100 -o smtpd_recipient_limit=100
+postfix_add_service "$S" "$ALL_PORT" all
+postfix_add_service "$S" "$NO8BIT_PORT" no8bit -o smtpd_discard_ehlo_keywords=silent-discard,8bitmime,smtputf8
+postfix_add_service "$S" "$NOCHUNK_PORT" nochunk -o smtpd_discard_ehlo_keywords=silent-discard,chunking
+postfix_add_service "$S" "$SMALL_PORT" small -o message_size_limit=4000
+postfix_add_service "$S" "$NODSN_PORT" nodsn -o smtpd_discard_ehlo_keywords=silent-discard,dsn
+postfix_add_service "$S" "$LIMIT_PORT" limit100 -o smtpd_recipient_limit=100
 printf 'unknown@outbox.test 550 5.1.1 no such user\n' >"$S/rcpt.map"
 chmod 644 "$S/rcpt.map"
-add_service "$MAP_PORT" rcptmap -o "smtpd_recipient_restrictions=check_recipient_access,texthash:$S/rcpt.map"
-postfix -c "$S/postfix" reload >/dev/null 2>&1
-_up=1
-for _p in $ALL_PORT $NO8BIT_PORT $NOCHUNK_PORT $SMALL_PORT $NODSN_PORT $LIMIT_PORT $MAP_PORT; do
-	_harness_wait_banner 127.0.0.1 "$_p" 0 || _up=0
-done
-if [ $_up = 1 ]; then
+postfix_add_service "$S" "$MAP_PORT" rcptmap -o "smtpd_recipient_restrictions=check_recipient_access,texthash:$S/rcpt.map"
+if postfix_reload_wait "$S" $ALL_PORT $NO8BIT_PORT $NOCHUNK_PORT \
+    $SMALL_PORT $NODSN_PORT $LIMIT_PORT $MAP_PORT; then
 	ok "seven more smtpd services, one extension off each"
 else
 	not_ok "seven more smtpd services, one extension off each"

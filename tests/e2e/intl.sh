@@ -20,21 +20,11 @@ mk_tmpdir intl
 BASE=${OUTBOX_E2E_INTL_BASE:-23000}
 start_postfix "$BASE"
 
-# add_service PORT NAME OPTIONS...: one more plain smtpd (no TLS, no
-# AUTH, any recipient domain from 127.0.0.1) in the running Postfix.
-add_service() {
-	_as_port=$1 _as_name=$2
-	shift 2
-	printf '127.0.0.1:%s inet n - n - - smtpd -o syslog_name=outbox-postfix/%s -o smtpd_tls_security_level=none -o smtpd_sasl_auth_enable=no -o smtpd_relay_restrictions=permit_mynetworks,reject %s\n' \
-	    "$_as_port" "$_as_name" "$*" >>"$S/postfix/master.cf"
-}
 UTF8_PORT=$((BASE + 30))
 NOUTF8_PORT=$((BASE + 31))
-add_service "$UTF8_PORT" utf8
-add_service "$NOUTF8_PORT" noutf8 -o smtputf8_enable=no
-postfix -c "$S/postfix" reload >/dev/null 2>&1
-if _harness_wait_banner 127.0.0.1 "$UTF8_PORT" 0 &&
-    _harness_wait_banner 127.0.0.1 "$NOUTF8_PORT" 0; then
+postfix_add_service "$S" "$UTF8_PORT" utf8
+postfix_add_service "$S" "$NOUTF8_PORT" noutf8 -o smtputf8_enable=no
+if postfix_reload_wait "$S" "$UTF8_PORT" "$NOUTF8_PORT"; then
 	ok "smtpd with and without SMTPUTF8 on ports $UTF8_PORT, $NOUTF8_PORT"
 else
 	not_ok "smtpd with and without SMTPUTF8 on ports $UTF8_PORT, $NOUTF8_PORT"

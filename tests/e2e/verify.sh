@@ -19,27 +19,16 @@ mk_tmpdir bv
 BASE=${OUTBOX_E2E_VERIFY_BASE:-26000}
 start_postfix "$BASE"
 
-add_service() { # PORT NAME OPTIONS...: a plain smtpd taking any domain
-	_as_port=$1 _as_name=$2
-	shift 2
-	printf '127.0.0.1:%s inet n - n - - smtpd -o syslog_name=outbox-postfix/%s -o smtpd_tls_security_level=none -o smtpd_sasl_auth_enable=no -o smtpd_relay_restrictions=permit_mynetworks,reject %s\n' \
-	    "$_as_port" "$_as_name" "$*" >>"$S/postfix/master.cf"
-}
 MAP_PORT=$((BASE + 30))
 LIMIT_PORT=$((BASE + 31))
 NOUTF8_PORT=$((BASE + 32))
 printf '%s\n' 'unknown@outbox.test 550 5.1.1 no such user' \
     'later@outbox.test 450 4.2.1 mailbox busy' >"$S/rcpt.map"
 chmod 644 "$S/rcpt.map"
-add_service "$MAP_PORT" map -o "smtpd_recipient_restrictions=check_recipient_access,texthash:$S/rcpt.map"
-add_service "$LIMIT_PORT" limit100 -o smtpd_recipient_limit=100
-add_service "$NOUTF8_PORT" noutf8 -o smtputf8_enable=no
-postfix -c "$S/postfix" reload >/dev/null 2>&1
-_up=1
-for _p in $MAP_PORT $LIMIT_PORT $NOUTF8_PORT; do
-	_harness_wait_banner 127.0.0.1 "$_p" 0 || _up=0
-done
-if [ $_up = 1 ]; then
+postfix_add_service "$S" "$MAP_PORT" map -o "smtpd_recipient_restrictions=check_recipient_access,texthash:$S/rcpt.map"
+postfix_add_service "$S" "$LIMIT_PORT" limit100 -o smtpd_recipient_limit=100
+postfix_add_service "$S" "$NOUTF8_PORT" noutf8 -o smtputf8_enable=no
+if postfix_reload_wait "$S" $MAP_PORT $LIMIT_PORT $NOUTF8_PORT; then
 	ok "three more smtpd services"
 else
 	not_ok "three more smtpd services"

@@ -17,6 +17,12 @@
 #   mail_clear DIR         delete the captured messages
 #   pf_log_wait DIR REGEX [SECS]  wait until the Postfix log has a line
 #                          matching the extended REGEX
+#   postfix_add_service DIR PORT NAME OPTIONS...
+#                          one more plain smtpd in DIR's master.cf on
+#                          127.0.0.1:PORT (no TLS, no AUTH, any recipient
+#                          domain from 127.0.0.1) with smtpd -o OPTIONS
+#   postfix_reload_wait DIR PORT...  reload DIR's Postfix, then wait
+#                          (bounded) until every PORT answers 220; 1 if not
 #   sink_up PORT DUMPFILE ARGS...  start smtp-sink on 127.0.0.1:PORT appending
 #                          each transaction to DUMPFILE (its -D); ARGS are
 #                          more smtp-sink options (-r/-f/-Q/-q CMD, -b/-B ...).
@@ -536,6 +542,25 @@ pf_log_wait() { # DIR REGEX [SECS]: postlogd writes asynchronously
 }
 
 # ---------------------------------------------------------------- smtp-sink
+
+# postfix_add_service DIR PORT NAME OPTIONS...: see the top of this file.
+postfix_add_service() {
+	_as_dir=$1 _as_port=$2 _as_name=$3
+	shift 3
+	printf '127.0.0.1:%s inet n - n - - smtpd -o syslog_name=outbox-postfix/%s -o smtpd_tls_security_level=none -o smtpd_sasl_auth_enable=no -o smtpd_relay_restrictions=permit_mynetworks,reject %s\n' \
+	    "$_as_port" "$_as_name" "$*" >>"$_as_dir/postfix/master.cf"
+}
+
+# postfix_reload_wait DIR PORT...: see the top of this file.
+postfix_reload_wait() {
+	_rw_dir=$1
+	shift
+	postfix -c "$_rw_dir/postfix" reload >/dev/null 2>&1 || return 1
+	for _rw_p in "$@"; do
+		_harness_wait_banner 127.0.0.1 "$_rw_p" 0 || return 1
+	done
+	return 0
+}
 
 # sink_up PORT DUMPFILE [smtp-sink options...]: start smtp-sink on
 # 127.0.0.1:PORT, hostname sink.outbox.test, without AUTH/XCLIENT/XFORWARD
